@@ -1,0 +1,63 @@
+// Option validation (user errors, reported) and fatal errors (thrown).
+//
+// Option structs implement `std::string Check() const` returning "" when valid,
+// otherwise one message naming the option, its bad value and what was expected:
+//
+//   std::string Check() const {
+//     return OptionCheck()
+//         .Range("min-size", min_size, 8, 4096)
+//         .OneOf("preset", preset, {"ultrafast", "medium"})
+//         .Error();
+//   }
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace faceswap {
+
+// A problem the user can act on (bad input file, unwritable folder, ...).
+// The message is complete and printed as-is on one line.
+class FatalError : public std::runtime_error {
+ public:
+  explicit FatalError(const std::string& message) : std::runtime_error(message) {}
+};
+
+class OptionCheck {
+ public:
+  template <typename T>
+  OptionCheck& Range(const std::string& name, T value, T lo, T hi) {
+    if (error_.empty() && !(value >= lo && value <= hi)) {
+      std::ostringstream os;
+      os << "invalid value " << value << " for option '" << name << "': expected " << lo
+         << " to " << hi;
+      error_ = os.str();
+    }
+    return *this;
+  }
+  template <typename T>
+  OptionCheck& Min(const std::string& name, T value, T lo) {
+    if (error_.empty() && !(value >= lo)) {
+      std::ostringstream os;
+      os << "invalid value " << value << " for option '" << name << "': expected >= " << lo;
+      error_ = os.str();
+    }
+    return *this;
+  }
+  OptionCheck& OneOf(const std::string& name, const std::string& value,
+                     const std::vector<std::string>& choices);
+  // Free-form condition; `message` should name the option and what was expected.
+  OptionCheck& That(bool condition, const std::string& message);
+
+  const std::string& Error() const { return error_; }
+
+ private:
+  std::string error_;
+};
+
+// Throws FatalError with the message when `error` is not empty.
+void ThrowIfInvalid(const std::string& error);
+
+}  // namespace faceswap

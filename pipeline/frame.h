@@ -1,0 +1,50 @@
+// Frames and the per-face records that travel through every stage.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace faceswap {
+
+// Outcome for one face. A per-face problem is data carried with the frame,
+// never an exception (shared/DESIGN.md).
+enum class FaceStatus {
+  kOk = 0,       // Detected, landmarked, aligned as requested.
+  kNoLandmarks,  // Landmark stage could not fit the face.
+  kTooSmall,     // Below the minimum size asked for.
+  kRejected,     // Dropped by a filter (score, max faces, ...).
+};
+const char* ToString(FaceStatus status);
+
+struct Face {
+  cv::Rect2f box;                       // Detector box in frame pixels.
+  float score = 0.f;                    // Detector confidence (detector specific scale).
+  std::vector<cv::Point2f> landmarks;   // 68 points, dlib/iBUG order, frame pixels; empty if none.
+  cv::Matx23d frame_to_aligned = cv::Matx23d::zeros();  // Similarity: frame px -> aligned px.
+  cv::Mat aligned;                      // Aligned BGR crop (CV_8UC3); empty if not made.
+  cv::Mat mask;                         // CV_32FC1 in [0,1], aligned space; empty if none.
+  FaceStatus status = FaceStatus::kOk;
+  std::string identity;                 // Optional identity tag.
+};
+
+struct Frame {
+  int64_t index = 0;        // 0-based position in decode (presentation) order.
+  int64_t pts = 0;          // Presentation timestamp in the stream's time base.
+  double timestamp = 0.0;   // Seconds from the start of the stream.
+  cv::Mat image;            // BGR, CV_8UC3.
+  std::vector<Face> faces;
+  bool passthrough = false; // Outside the requested range: stages leave it untouched.
+  std::string name;         // Source name for images from a folder (file stem); empty for video.
+};
+
+// A group of consecutive frames handed to Stage::Process in one call.
+struct FrameBatch {
+  std::vector<Frame> frames;
+  bool empty() const { return frames.empty(); }
+  size_t size() const { return frames.size(); }
+};
+
+}  // namespace faceswap

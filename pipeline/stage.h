@@ -1,0 +1,100 @@
+// The one interface every plugin implements (detect, align, mask, color, blend, writers).
+//
+// Life cycle, driven by the Runner (stages never start threads):
+//   auto stage = info.create(options);   // options already passed Check()
+//   stage->Open(format);                 // once, before the first batch; may refine format
+//   stage->Process(batch);               // repeatedly, batches in frame order per instance
+//   stage->Close(tail);                  // once at end of stream; may emit held-back frames
+// Process throws (FatalError) only for problems that must stop the run; per-face
+// problems are recorded in Face::status.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/frame.h"
+
+namespace faceswap {
+
+// Fixed before the first batch: what the source delivers.
+struct StreamFormat {
+  int width = 0;
+  int height = 0;
+  double fps = 0.0;             // Average frame rate (0 for image folders).
+  int64_t frame_count = -1;     // Frames expected, -1 if unknown.
+  int time_base_num = 1;        // Time base of Frame::pts.
+  int time_base_den = 1;
+  int face_size = 0;            // Edge of aligned crops in pixels (0 until an aligner sets it).
+  std::string source_path;
+};
+
+// Maps an option field to a command-line flag / config key with help text.
+// Implemented over CLI11 in tools/; stages only declare their fields.
+class OptionBinder {
+ public:
+  virtual ~OptionBinder() = default;
+  virtual void Add(const std::string& name, int* value, const std::string& help) = 0;
+  virtual void Add(const std::string& name, double* value, const std::string& help) = 0;
+  virtual void Add(const std::string& name, bool* value, const std::string& help) = 0;
+  virtual void Add(const std::string& name, std::string* value, const std::string& help) = 0;
+};
+
+struct StageOptions {
+  virtual ~StageOptions() = default;
+  // Declares each field with its flag name and help; defaults are the field initialisers.
+  virtual void Bind(OptionBinder& binder) { (void)binder; }
+  // "" when valid, else one message naming the bad option, its value and what was expected.
+  virtual std::string Check() const { return ""; }
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual void Open(StreamFormat& format) { (void)format; }
+  virtual void Process(FrameBatch& batch) = 0;
+  virtual void Close(FrameBatch& tail) { (void)tail; }
+};
+
+// What the registration list knows about one plugin.
+struct StageInfo {
+  std::string name;         // "<kind>/<impl>", e.g. "detect/dlib-hog".
+  std::string description;  // One line for --help.
+  // Several instances may process different batches at once (one per runner worker).
+  bool parallel = false;
+  std::function<std::unique_ptr<StageOptions>()> default_options;
+  std::function<std::unique_ptr<Stage>(const StageOptions&)> create;
+};
+
+// Filled only by RegisterBuiltinStages() (stages/builtin_stages.cc).
+class StageRegistry {
+ public:
+  void Add(StageInfo info);  // Throws std::logic_error on a duplicate name.
+  // Throws FatalError naming the valid choices when `name` is unknown.
+  const StageInfo& Get(const std::string& name) const;
+  bool Has(const std::string& name) const;
+  // Names of one kind ("detect") or all (""), sorted.
+  std::vector<std::string> Names(const std::string& kind = "") const;
+
+ private:
+  std::vector<StageInfo> stages_;
+};
+
+// Helper for plugin factories: builds a StageInfo for Stage type S with options O.
+// S must be constructible from `const O&`.
+template <typename S, typename O>
+StageInfo MakeStageInfo(std::string name, std::string description, bool parallel) {
+  StageInfo info;
+  info.name = std::move(name);
+  info.description = std::move(description);
+  info.parallel = parallel;
+  info.default_options = [] { return std::make_unique<O>(); };
+  info.create = [](const StageOptions& options) -> std::unique_ptr<Stage> {
+    return std::make_unique<S>(dynamic_cast<const O&>(options));
+  };
+  return info;
+}
+
+}  // namespace faceswap

