@@ -1,0 +1,79 @@
+// Decoding video files with the FFmpeg libraries, and reading image folders, as FrameSources.
+//
+//   VideoReader reader("clip.mp4");            // throws FatalError naming the file and problem
+//   Frame frame;
+//   while (reader.ReadFrame(frame)) { ... }    // BGR frames with pts/timestamp, in order
+//
+// Frames come out in presentation order with index 0, 1, 2, ... and their own timestamps
+// (variable frame rate preserved). Rotation metadata is applied (frames come out upright).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/frame.h"
+#include "pipeline/runner.h"
+
+namespace faceswap {
+
+struct VideoInfo {
+  std::string path;
+  int width = 0;              // After rotation.
+  int height = 0;
+  double fps = 0.0;           // Average frame rate.
+  int64_t frame_count = -1;   // From the container; -1 if unknown (estimate from duration).
+  double duration = 0.0;      // Seconds.
+  int time_base_num = 1;      // Video stream time base (Frame::pts unit).
+  int time_base_den = 1;
+  int rotation = 0;           // Degrees clockwise applied to decoded frames (0/90/180/270).
+  bool has_audio = false;
+  std::string codec;          // Video codec name.
+};
+
+struct VideoReaderOptions {
+  int threads = 0;  // Decoder threads; 0 = FFmpeg's choice (all cores).
+};
+
+class VideoReader : public FrameSource {
+ public:
+  explicit VideoReader(const std::string& path, VideoReaderOptions options = {});
+  ~VideoReader() override;
+  VideoReader(const VideoReader&) = delete;
+  VideoReader& operator=(const VideoReader&) = delete;
+
+  const VideoInfo& info() const;
+  // Next frame (BGR CV_8UC3, index/pts/timestamp set); false at end of stream.
+  bool ReadFrame(Frame& frame);
+
+  // FrameSource
+  StreamFormat Open() override;
+  bool Read(FrameBatch& batch, int max_frames) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads *.png/*.jpg/*.jpeg (any case) of a folder in name order as frames (index = position,
+// Frame::name = file stem, timestamp = index / fps with fps = 25 unless given).
+class ImageFolderReader : public FrameSource {
+ public:
+  explicit ImageFolderReader(const std::string& folder, double fps = 25.0);
+  const std::vector<std::string>& files() const { return files_; }
+  bool ReadFrame(Frame& frame);
+  StreamFormat Open() override;
+  bool Read(FrameBatch& batch, int max_frames) override;
+
+ private:
+  std::string folder_;
+  double fps_;
+  std::vector<std::string> files_;
+  size_t next_ = 0;
+};
+
+// A VideoReader for a file, an ImageFolderReader for a folder; FatalError if neither.
+std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path);
+
+}  // namespace faceswap
