@@ -25,7 +25,11 @@ struct Face {
   std::vector<cv::Point2f> landmarks;   // 68 points, dlib/iBUG order, frame pixels; empty if none.
   cv::Matx23d frame_to_aligned = cv::Matx23d::zeros();  // Similarity: frame px -> aligned px.
   cv::Mat aligned;                      // Aligned BGR crop (CV_8UC3); empty if not made.
-  cv::Mat mask;                         // CV_32FC1 in [0,1], aligned space; empty if none.
+  cv::Mat mask;                         // CV_32FC1 in [0,1]; in swap space once `swapped` is set
+                                        // (convert), else aligned space; empty if none.
+  // Convert only: the generated face and the similarity from frame px to its pixels.
+  cv::Mat swapped;                      // CV_8UC3, square; empty until a swap stage ran.
+  cv::Matx23d frame_to_swapped = cv::Matx23d::zeros();
   FaceStatus status = FaceStatus::kOk;
   std::string identity;                 // Optional identity tag.
 };

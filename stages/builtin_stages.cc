@@ -2,10 +2,30 @@
 // Kinds: source, detect, align, mask, color, blend, sharpen, writer.
 #include "stages/builtin_stages.h"
 
+#include "stages/blend/blend_stage.h"
+#include "stages/color/color_stage.h"
+#include "stages/mask/mask_stage.h"
+#include "stages/sharpen/sharpen_stage.h"
+
 namespace faceswap {
 
 void RegisterBuiltinStages(StageRegistry& registry) {
-  (void)registry;
+  // mask: where the generated face replaces the frame (swap space, [0,1]).
+  registry.Add(LandmarkMaskStageInfo(MaskShape::kHull,
+                                     "Landmark convex hull, forehead extended (default)"));
+  registry.Add(LandmarkMaskStageInfo(MaskShape::kComponents,
+                                     "Union of jaw/brow/nose/mouth part hulls"));
+  // color: match the generated face to the frame.
+  registry.Add(ColorStageInfo(ColorMethod::kNone, "Keep the decoder's colours"));
+  registry.Add(ColorStageInfo(ColorMethod::kAverage, "Shift mean colour to the frame's (default)"));
+  registry.Add(ColorStageInfo(ColorMethod::kReinhard, "Mean/std transfer in L*a*b* (Reinhard)"));
+  registry.Add(ColorStageInfo(ColorMethod::kHistogram, "Per-channel histogram matching"));
+  // sharpen: before blending.
+  registry.Add(SharpenStageInfo(false, "No sharpening (default)"));
+  registry.Add(SharpenStageInfo(true, "Unsharp mask"));
+  // blend: paste back into the frame.
+  registry.Add(BlendStageInfo(BlendMethod::kAlpha, "Feathered alpha blend (default)"));
+  registry.Add(BlendStageInfo(BlendMethod::kSeamless, "Poisson blending (cv::seamlessClone)"));
 }
 
 }  // namespace faceswap

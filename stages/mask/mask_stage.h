@@ -1,0 +1,11 @@
+#pragma once
+
+#include "pipeline/stage.h"
+#include "stages/mask/landmark_mask.h"
+
+namespace faceswap {
+
+// mask/hull and mask/components: sets Face::mask (swap space) from the face's landmarks.
+StageInfo LandmarkMaskStageInfo(MaskShape shape, const std::string& description);
+
+}  // namespace faceswap
