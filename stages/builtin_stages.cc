@@ -6,10 +6,13 @@
 #include "stages/color/color_stage.h"
 #include "stages/mask/mask_stage.h"
 #include "stages/sharpen/sharpen_stage.h"
+#include "stages/smooth/landmark_smoothing.h"
 
 namespace faceswap {
 
 void RegisterBuiltinStages(StageRegistry& registry) {
+  // smooth: temporal filtering of landmarks before alignment (convert).
+  registry.Add(LandmarkSmoothingStageInfo());
   // mask: where the generated face replaces the frame (swap space, [0,1]).
   registry.Add(LandmarkMaskStageInfo(MaskShape::kHull,
                                      "Landmark convex hull, forehead extended (default)"));
