@@ -41,6 +41,8 @@ struct Frame {
   cv::Mat image;            // BGR, CV_8UC3.
   std::vector<Face> faces;
   bool passthrough = false; // Outside the requested range: stages leave it untouched.
+  cv::Mat changed;          // CV_8UC1, frame size: 255 where a stage changed `image` (convert's
+                            // --mask-out); empty when nothing changed.
   std::string name;         // Source name for images from a folder (file stem); empty for video.
 };
 
