@@ -46,6 +46,9 @@ class VideoReader : public FrameSource {
   const VideoInfo& info() const;
   // Next frame (BGR CV_8UC3, index/pts/timestamp set); false at end of stream.
   bool ReadFrame(Frame& frame);
+  // Decodes and drops up to `count` frames (no colour conversion; indices advance);
+  // returns how many were dropped (fewer at end of stream).
+  int64_t Skip(int64_t count);
 
   // FrameSource
   StreamFormat Open() override;
@@ -63,6 +66,8 @@ class ImageFolderReader : public FrameSource {
   explicit ImageFolderReader(const std::string& folder, double fps = 25.0);
   const std::vector<std::string>& files() const { return files_; }
   bool ReadFrame(Frame& frame);
+  // Drops up to `count` frames without reading them; returns how many were dropped.
+  int64_t Skip(int64_t count);
   StreamFormat Open() override;
   bool Read(FrameBatch& batch, int max_frames) override;
 
@@ -74,6 +79,9 @@ class ImageFolderReader : public FrameSource {
 };
 
 // A VideoReader for a file, an ImageFolderReader for a folder; FatalError if neither.
-std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path);
+// `options` apply to video files, `image_fps` to image folders.
+std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path,
+                                             const VideoReaderOptions& options = {},
+                                             double image_fps = 25.0);
 
 }  // namespace faceswap

@@ -7,6 +7,8 @@
 #include "stages/mask/mask_stage.h"
 #include "stages/sharpen/sharpen_stage.h"
 #include "stages/smooth/landmark_smoothing.h"
+#include "stages/writer/images.h"
+#include "stages/writer/video.h"
 
 namespace faceswap {
 
@@ -29,6 +31,8 @@ void RegisterBuiltinStages(StageRegistry& registry) {
   // blend: paste back into the frame.
   registry.Add(BlendStageInfo(BlendMethod::kAlpha, "Feathered alpha blend (default)"));
   registry.Add(BlendStageInfo(BlendMethod::kSeamless, "Poisson blending (cv::seamlessClone)"));
+  registry.Add(ImageWriterStageInfo());
+  registry.Add(VideoWriterStageInfo());
 }
 
 }  // namespace faceswap
