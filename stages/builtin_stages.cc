@@ -2,10 +2,19 @@
 // Kinds: source, detect, align, mask, color, blend, sharpen, writer.
 #include "stages/builtin_stages.h"
 
+#include "stages/align/dlib_landmarks68.h"
+#include "stages/detect/dlib_hog.h"
+#include "stages/detect/opencv_haar.h"
+#include "stages/writer/face_writer.h"
+
 namespace faceswap {
 
 void RegisterBuiltinStages(StageRegistry& registry) {
   (void)registry;
+  registry.Add(DlibHogDetectorInfo());
+  registry.Add(OpenCvHaarDetectorInfo());
+  registry.Add(DlibLandmarks68Info());
+  registry.Add(FaceWriterInfo());
 }
 
 }  // namespace faceswap
