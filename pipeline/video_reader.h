@@ -46,6 +46,9 @@ class VideoReader : public FrameSource {
   const VideoInfo& info() const;
   // Next frame (BGR CV_8UC3, index/pts/timestamp set); false at end of stream.
   bool ReadFrame(Frame& frame);
+  // Decodes and drops up to `count` frames (no colour conversion; indices advance);
+  // returns how many were dropped (fewer at end of stream).
+  int64_t Skip(int64_t count);
 
   // FrameSource
   StreamFormat Open() override;

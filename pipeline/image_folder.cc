@@ -1,0 +1,106 @@
+// ImageFolderReader: PNG/JPEG files of a folder, in name order, as frames.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include <opencv2/imgcodecs.hpp>
+
+extern "C" {
+#include <libavutil/rational.h>
+}
+
+#include "pipeline/check.h"
+#include "pipeline/video_reader.h"
+
+namespace faceswap {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool IsImageFile(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+}
+
+// Time base whose unit is one frame at `fps` (1/25 for 25, 1001/30000 for 29.97).
+AVRational FrameTimeBase(double fps) { return av_inv_q(av_d2q(fps, 1001000)); }
+
+}  // namespace
+
+ImageFolderReader::ImageFolderReader(const std::string& folder, double fps)
+    : folder_(folder), fps_(fps) {
+  if (!(fps > 0 && fps <= 1000)) {
+    throw FatalError("invalid frame rate " + std::to_string(fps) + " for image folder '" +
+                     folder + "': expected 0 < fps <= 1000");
+  }
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) {
+    throw FatalError("cannot read image folder '" + folder + "': not a folder");
+  }
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) && IsImageFile(it->path())) files_.push_back(it->path().string());
+  }
+  if (ec) throw FatalError("cannot read image folder '" + folder + "': " + ec.message());
+  std::sort(files_.begin(), files_.end());
+  if (files_.empty()) {
+    throw FatalError("no images in folder '" + folder + "': expected .png, .jpg or .jpeg files");
+  }
+}
+
+bool ImageFolderReader::ReadFrame(Frame& frame) {
+  if (next_ >= files_.size()) return false;
+  const std::string& file = files_[next_];
+  cv::Mat image = cv::imread(file, cv::IMREAD_COLOR);
+  if (image.empty()) throw FatalError("cannot read image '" + file + "': not a valid PNG/JPEG");
+  frame = Frame();
+  frame.index = static_cast<int64_t>(next_);
+  frame.pts = frame.index;
+  frame.timestamp = static_cast<double>(frame.index) * av_q2d(FrameTimeBase(fps_));
+  frame.image = std::move(image);
+  frame.name = fs::path(file).stem().string();
+  ++next_;
+  return true;
+}
+
+StreamFormat ImageFolderReader::Open() {
+  // The size of the first image; later images may differ (writers that need one size check).
+  const cv::Mat first = cv::imread(files_.front(), cv::IMREAD_COLOR);
+  if (first.empty()) {
+    throw FatalError("cannot read image '" + files_.front() + "': not a valid PNG/JPEG");
+  }
+  const AVRational tb = FrameTimeBase(fps_);
+  StreamFormat format;
+  format.width = first.cols;
+  format.height = first.rows;
+  format.fps = fps_;
+  format.frame_count = static_cast<int64_t>(files_.size());
+  format.time_base_num = tb.num;
+  format.time_base_den = tb.den;
+  format.source_path = folder_;
+  return format;
+}
+
+bool ImageFolderReader::Read(FrameBatch& batch, int max_frames) {
+  int n = 0;
+  for (; n < max_frames; ++n) {
+    Frame frame;
+    if (!ReadFrame(frame)) break;
+    batch.frames.push_back(std::move(frame));
+  }
+  return n > 0;
+}
+
+std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) {
+    throw FatalError("cannot open input '" + path +
+                     "': no such file or folder (expected a video file or an image folder)");
+  }
+  if (fs::is_directory(status)) return std::make_unique<ImageFolderReader>(path);
+  return std::make_unique<VideoReader>(path);
+}
+
+}  // namespace faceswap

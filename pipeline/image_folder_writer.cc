@@ -1,0 +1,73 @@
+#include "pipeline/image_folder_writer.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "pipeline/check.h"
+#include "pipeline/pending_file.h"
+
+namespace faceswap {
+namespace fs = std::filesystem;
+
+std::string ImageFolderWriterOptions::Check() const {
+  return OptionCheck()
+      .OneOf("image-format", format, {"png", "jpg"})
+      .Range("jpeg-quality", jpeg_quality, 1, 100)
+      .Range("png-compression", png_compression, 0, 9)
+      .Error();
+}
+
+ImageFolderWriter::ImageFolderWriter(std::string folder, ImageFolderWriterOptions options)
+    : folder_(std::move(folder)), options_(std::move(options)) {
+  ThrowIfInvalid(options_.Check());
+  std::error_code ec;
+  fs::create_directories(folder_, ec);
+  if (!fs::is_directory(folder_)) {
+    throw FatalError("cannot write images to '" + folder_ + "': " +
+                     (ec ? ec.message() : std::string("not a folder")));
+  }
+  // Fails now (naming the folder) rather than at the first frame when it is not writable.
+  PendingFile probe((fs::path(folder_) / "probe").string());
+}
+
+std::string ImageFolderWriter::PathFor(const Frame& frame) const {
+  std::string stem = frame.name;
+  if (stem.empty()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(frame.index));
+    stem = buf;
+  }
+  return (fs::path(folder_) / (stem + "." + options_.format)).string();
+}
+
+void ImageFolderWriter::Write(const Frame& frame) {
+  const std::string path = PathFor(frame);
+  if (frame.image.empty()) throw FatalError("cannot write '" + path + "': empty image");
+  std::vector<int> params;
+  if (options_.format == "jpg") {
+    params = {cv::IMWRITE_JPEG_QUALITY, options_.jpeg_quality};
+  } else {
+    params = {cv::IMWRITE_PNG_COMPRESSION, options_.png_compression};
+  }
+  std::vector<uchar> bytes;
+  if (!cv::imencode("." + options_.format, frame.image, bytes, params)) {
+    throw FatalError("cannot encode frame " + std::to_string(frame.index) + " as " +
+                     options_.format);
+  }
+  PendingFile file(path);
+  FILE* f = std::fopen(file.temp_path().c_str(), "wb");
+  bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  const std::string reason = std::strerror(errno);
+  if (f) ok = (std::fclose(f) == 0) && ok;
+  if (!ok) throw FatalError("cannot write '" + path + "': " + reason);
+  // No fsync per image (thousands of small files); the rename still makes each atomic.
+  file.Commit(/*sync=*/false);
+  ++frames_;
+}
+
+}  // namespace faceswap
