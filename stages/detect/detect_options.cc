@@ -30,6 +30,7 @@ std::string DetectOptions::Check() const {
             "invalid value " + std::to_string(scale) +
                 " for option 'detect-scale': expected 0 (auto) or 0.05 to 8")
       .Range("max-faces", max_faces, 0, 10000)
+      .Range("redetect-every", redetect_every, 1, 1000)
       .Error();
 }
 
@@ -38,6 +39,7 @@ void DetectOptions::CopyCommon(const DetectOptions& from) {
   scale = from.scale;
   threshold = from.threshold;
   max_faces = from.max_faces;
+  redetect_every = from.redetect_every;
 }
 
 double DetectOptions::DetectionScale(int native_min_face) const {

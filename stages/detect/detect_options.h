@@ -21,6 +21,9 @@ struct DetectOptions : StageOptions {
   double scale = 0.0;      // Resize factor applied before detecting; 0 = auto from min_size.
   double threshold = 0.0;  // Minimum detector score (detector-specific scale).
   int max_faces = 0;       // Keep at most this many faces per frame (highest scores); 0 = all.
+  // Detect only on frames at batch positions 0, N, 2N, ...; the others are left for the
+  // landmark stage to track (DlibLandmarksOptions::track_every). Set by extract, not a flag.
+  int redetect_every = 1;
 
   // Binds the shared fields, then the plugin's own (BindOwn).
   void Bind(OptionBinder& binder) override;
@@ -31,6 +34,10 @@ struct DetectOptions : StageOptions {
   void CopyCommon(const DetectOptions& from);
   // The scale to use for a detector whose native minimum face edge is `native_min_face`.
   double DetectionScale(int native_min_face) const;
+  // True when the frame at `position` in its batch is left to the tracker.
+  bool SkipDetection(size_t position) const {
+    return redetect_every > 1 && position % static_cast<size_t>(redetect_every) != 0;
+  }
 };
 
 // Resizes `image` (BGR or gray) by `scale` into a grayscale detection image.

@@ -23,8 +23,13 @@ class DlibHogDetector : public Stage {
 
   void Process(FrameBatch& batch) override {
     const double scale = options_.DetectionScale(kDlibHogMinFace);
-    for (auto& frame : batch.frames) {
+    for (size_t k = 0; k < batch.frames.size(); ++k) {
+      Frame& frame = batch.frames[k];
       if (frame.passthrough || frame.image.empty()) continue;
+      if (options_.SkipDetection(k)) {
+        frame.faces.clear();
+        continue;
+      }
       const cv::Mat gray = DetectionImage(frame.image, scale);
       const dlib::cv_image<unsigned char> image(gray);
       std::vector<dlib::rect_detection> found;

@@ -49,8 +49,13 @@ class OpenCvHaarDetector : public Stage {
   void Process(FrameBatch& batch) override {
     const double scale = options_.DetectionScale(kHaarMinFace);
     const int min_window = std::max(24, static_cast<int>(options_.min_size * scale * 0.9));
-    for (auto& frame : batch.frames) {
+    for (size_t k = 0; k < batch.frames.size(); ++k) {
+      Frame& frame = batch.frames[k];
       if (frame.passthrough || frame.image.empty()) continue;
+      if (options_.SkipDetection(k)) {
+        frame.faces.clear();
+        continue;
+      }
       const cv::Mat gray = DetectionImage(frame.image, scale);
       std::vector<cv::Rect> rects;
       std::vector<int> levels;
