@@ -207,11 +207,14 @@ void AudioTrack::Impl::CopyUntil(double until, bool final_cut) {
     const double start = OutSeconds(pending->pts);
     if (start >= until) return;
     have_pending = false;
-    // Stream copy cannot split a packet: drop those starting before the first frame, and
-    // (at the end) those that would run more than half a packet past the last frame.
-    if (start < -1e-6) continue;
-    if (final_cut && pending->duration > 0 &&
-        start + 0.5 * SourceSeconds(pending->duration) > until) {
+    // Stream copy cannot split a packet. At the start: containers that take negative
+    // timestamps (MP4/MOV, via an edit list) keep a packet overlapping the first frame, which
+    // also keeps AAC's priming packet; others (MKV would shift every stream) drop it. At the
+    // end: drop packets that would run more than half a packet past the last frame.
+    const double length = pending->duration > 0 ? SourceSeconds(pending->duration) : 0.0;
+    const bool negative_ok = out->oformat->flags & AVFMT_TS_NEGATIVE;
+    if (negative_ok ? start + length < -1e-6 : start < -1e-6) continue;
+    if (final_cut && length > 0 && start + 0.5 * length > until) {
       continue;
     }
     pending->pts -= shift;

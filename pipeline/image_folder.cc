@@ -64,6 +64,12 @@ bool ImageFolderReader::ReadFrame(Frame& frame) {
   return true;
 }
 
+int64_t ImageFolderReader::Skip(int64_t count) {
+  const size_t n = std::min(static_cast<size_t>(std::max<int64_t>(count, 0)), files_.size() - next_);
+  next_ += n;
+  return static_cast<int64_t>(n);
+}
+
 StreamFormat ImageFolderReader::Open() {
   // The size of the first image; later images may differ (writers that need one size check).
   const cv::Mat first = cv::imread(files_.front(), cv::IMREAD_COLOR);
@@ -92,15 +98,16 @@ bool ImageFolderReader::Read(FrameBatch& batch, int max_frames) {
   return n > 0;
 }
 
-std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path) {
+std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path,
+                                             const VideoReaderOptions& options, double image_fps) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) {
     throw FatalError("cannot open input '" + path +
                      "': no such file or folder (expected a video file or an image folder)");
   }
-  if (fs::is_directory(status)) return std::make_unique<ImageFolderReader>(path);
-  return std::make_unique<VideoReader>(path);
+  if (fs::is_directory(status)) return std::make_unique<ImageFolderReader>(path, image_fps);
+  return std::make_unique<VideoReader>(path, options);
 }
 
 }  // namespace faceswap

@@ -201,7 +201,12 @@ void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
                              1, 0, 1 << 16, 1 << 16);
     sws_w = w, sws_h = h, sws_fmt = frame->format, sws_cs = cs, sws_range = full_range;
   }
-  cv::Mat bgr(h, w, CV_8UC3);
+  // swscale's SIMD converters write whole blocks of pixels, past the end of a row whose
+  // width is not a multiple of the block: give the last row slack so they stay inside our
+  // buffer, and keep the image continuous (rows back to back).
+  constexpr int kSlackBytes = 256;
+  cv::Mat storage(h * w * 3 + kSlackBytes, 1, CV_8UC1);
+  cv::Mat bgr = storage.rowRange(0, h * w * 3).reshape(3, h);
   uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
   int dst_stride[4] = {static_cast<int>(bgr.step[0]), 0, 0, 0};
   sws_scale(sws.get(), frame->data, frame->linesize, 0, h, dst, dst_stride);

@@ -66,6 +66,8 @@ class ImageFolderReader : public FrameSource {
   explicit ImageFolderReader(const std::string& folder, double fps = 25.0);
   const std::vector<std::string>& files() const { return files_; }
   bool ReadFrame(Frame& frame);
+  // Drops up to `count` frames without reading them; returns how many were dropped.
+  int64_t Skip(int64_t count);
   StreamFormat Open() override;
   bool Read(FrameBatch& batch, int max_frames) override;
 
@@ -77,6 +79,9 @@ class ImageFolderReader : public FrameSource {
 };
 
 // A VideoReader for a file, an ImageFolderReader for a folder; FatalError if neither.
-std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path);
+// `options` apply to video files, `image_fps` to image folders.
+std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path,
+                                             const VideoReaderOptions& options = {},
+                                             double image_fps = 25.0);
 
 }  // namespace faceswap

@@ -6,6 +6,8 @@
 #include "stages/detect/dlib_hog.h"
 #include "stages/detect/opencv_haar.h"
 #include "stages/writer/face_writer.h"
+#include "stages/writer/images.h"
+#include "stages/writer/video.h"
 
 namespace faceswap {
 
@@ -15,6 +17,8 @@ void RegisterBuiltinStages(StageRegistry& registry) {
   registry.Add(OpenCvHaarDetectorInfo());
   registry.Add(DlibLandmarks68Info());
   registry.Add(FaceWriterInfo());
+  registry.Add(ImageWriterStageInfo());
+  registry.Add(VideoWriterStageInfo());
 }
 
 }  // namespace faceswap

@@ -6,6 +6,7 @@ namespace faceswap {
 CommandSetup ExtractCommand();
 CommandSetup TrainCommand();
 CommandSetup ConvertCommand();
+CommandSetup TranscodeCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
   return {
@@ -15,6 +16,8 @@ std::vector<CommandEntry> BuiltinCommands() {
        TrainCommand()},
       {"convert", "Swap faces in a video with a trained model and write the result",
        ConvertCommand()},
+      {"transcode", "Re-encode a video or image folder (optionally a frame range): video I/O check",
+       TranscodeCommand()},
   };
 }
 

@@ -1,0 +1,45 @@
+#include "stages/writer/images.h"
+
+#include <memory>
+
+namespace faceswap {
+namespace {
+
+class ImageWriterStage : public Stage {
+ public:
+  explicit ImageWriterStage(const ImageWriterStageOptions& options) : options_(options) {}
+
+  void Open(StreamFormat& format) override {
+    (void)format;
+    writer_ = std::make_unique<ImageFolderWriter>(options_.output, options_.images);
+  }
+
+  void Process(FrameBatch& batch) override {
+    for (const Frame& frame : batch.frames) writer_->Write(frame);
+  }
+
+ private:
+  ImageWriterStageOptions options_;
+  std::unique_ptr<ImageFolderWriter> writer_;
+};
+
+}  // namespace
+
+void ImageWriterStageOptions::Bind(OptionBinder& binder) {
+  binder.Add("image-format", &images.format, "Image format for folder output: png or jpg");
+  binder.Add("jpeg-quality", &images.jpeg_quality, "JPEG quality, 1 .. 100");
+  binder.Add("png-compression", &images.png_compression,
+             "PNG compression level, 0 (fastest) .. 9 (smallest)");
+}
+
+std::string ImageWriterStageOptions::Check() const {
+  if (output.empty()) return "option 'output' is empty: expected a folder";
+  return images.Check();
+}
+
+StageInfo ImageWriterStageInfo() {
+  return MakeStageInfo<ImageWriterStage, ImageWriterStageOptions>(
+      "writer/images", "Write frames as PNG/JPEG files into a folder", /*parallel=*/true);
+}
+
+}  // namespace faceswap
