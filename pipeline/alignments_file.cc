@@ -184,14 +184,14 @@ std::string ReadAllMaybeGzip(const std::string& path) {
 std::string AlignmentsToJson(const Alignments& a) {
   // Hand-assembled so that each frame sits on one line: readable and diff-able without
   // one number per line.
-  json head;
-  head["format"] = kFormatName;
-  head["version"] =
-      std::to_string(kAlignmentsVersionMajor) + "." + std::to_string(kAlignmentsVersionMinor);
-  head["complete"] = a.complete;
-  head["convention"] = ConventionToJson(a.convention);
+  const std::vector<std::pair<std::string, json>> head = {
+      {"format", kFormatName},
+      {"version", std::to_string(kAlignmentsVersionMajor) + "." +
+                      std::to_string(kAlignmentsVersionMinor)},
+      {"complete", a.complete},
+      {"convention", ConventionToJson(a.convention)}};
   std::string out = "{\n";
-  for (const auto& [key, value] : head.items()) {
+  for (const auto& [key, value] : head) {
     out += "  " + json(key).dump() + ": " + value.dump() + ",\n";
   }
   out += "  \"sources\": [";
