@@ -16,7 +16,7 @@ namespace faceswap {
 struct FaceWriterOptions : StageOptions {
   std::string folder;       // Output folder (created if missing). Set by the command.
   std::string source_name;  // <source> for frames without a name. Set by the command.
-  int png_compression = 3;  // zlib level 0-9: higher is smaller and slower.
+  int png_compression = 1;  // zlib level 0-9: 1 is ~2x faster than 3 for ~10% larger files.
 
   void Bind(OptionBinder& binder) override;
   std::string Check() const override;
