@@ -2,17 +2,26 @@
 // Kinds: source, detect, align, mask, color, blend, sharpen, writer.
 #include "stages/builtin_stages.h"
 
+#include "stages/align/dlib_landmarks68.h"
 #include "stages/blend/blend_stage.h"
 #include "stages/color/color_stage.h"
+#include "stages/detect/dlib_hog.h"
+#include "stages/detect/opencv_haar.h"
 #include "stages/mask/mask_stage.h"
 #include "stages/sharpen/sharpen_stage.h"
 #include "stages/smooth/landmark_smoothing.h"
+#include "stages/writer/face_writer.h"
 #include "stages/writer/images.h"
 #include "stages/writer/video.h"
 
 namespace faceswap {
 
 void RegisterBuiltinStages(StageRegistry& registry) {
+  // detect: face boxes.
+  registry.Add(DlibHogDetectorInfo());
+  registry.Add(OpenCvHaarDetectorInfo());
+  // align: 68 landmarks, alignment matrix and aligned crop.
+  registry.Add(DlibLandmarks68Info());
   // smooth: temporal filtering of landmarks before alignment (convert).
   registry.Add(LandmarkSmoothingStageInfo());
   // mask: where the generated face replaces the frame (swap space, [0,1]).
@@ -31,6 +40,8 @@ void RegisterBuiltinStages(StageRegistry& registry) {
   // blend: paste back into the frame.
   registry.Add(BlendStageInfo(BlendMethod::kAlpha, "Feathered alpha blend (default)"));
   registry.Add(BlendStageInfo(BlendMethod::kSeamless, "Poisson blending (cv::seamlessClone)"));
+  // writer: sinks.
+  registry.Add(FaceWriterInfo());
   registry.Add(ImageWriterStageInfo());
   registry.Add(VideoWriterStageInfo());
 }

@@ -6,6 +6,7 @@ namespace faceswap {
 CommandSetup ExtractCommand();
 CommandSetup TrainCommand();
 CommandSetup ConvertCommand();
+CommandSetup AlignmentsCommand();
 CommandSetup TranscodeCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
@@ -16,6 +17,7 @@ std::vector<CommandEntry> BuiltinCommands() {
        TrainCommand()},
       {"convert", "Swap faces in a video with a trained model and write the result",
        ConvertCommand()},
+      {"alignments", "Inspect an alignments file: list, draw, export", AlignmentsCommand()},
       {"transcode", "Re-encode a video or image folder (optionally a frame range): video I/O check",
        TranscodeCommand()},
   };

@@ -1,0 +1,320 @@
+#include "pipeline/alignments_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/check.h"
+
+namespace faceswap {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kFormatName = "faceswap-alignments";
+
+// A float as the double nearest its shortest decimal form, so that the JSON shows "12.5"
+// rather than "12.5000000001" and reading it back gives the same float.
+double Short(float v) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::strtod(std::string(buf, res.ptr).c_str(), nullptr);
+}
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+FaceStatus StatusFromString(const std::string& s) {
+  for (FaceStatus st : {FaceStatus::kOk, FaceStatus::kNoLandmarks, FaceStatus::kTooSmall,
+                        FaceStatus::kRejected}) {
+    if (s == ToString(st)) return st;
+  }
+  throw std::invalid_argument("unknown face status '" + s + "'");
+}
+
+json FaceToJson(const Face& f) {
+  json j;
+  j["box"] = {Short(f.box.x), Short(f.box.y), Short(f.box.width), Short(f.box.height)};
+  j["score"] = Short(f.score);
+  json lm = json::array();
+  for (const auto& p : f.landmarks) lm.push_back({Short(p.x), Short(p.y)});
+  j["landmarks"] = std::move(lm);
+  const auto& m = f.frame_to_aligned;
+  j["matrix"] = {{m(0, 0), m(0, 1), m(0, 2)}, {m(1, 0), m(1, 1), m(1, 2)}};
+  if (f.status != FaceStatus::kOk) j["status"] = ToString(f.status);
+  if (!f.identity.empty()) j["identity"] = f.identity;
+  return j;
+}
+
+Face FaceFromJson(const json& j) {
+  Face f;
+  const auto& box = j.at("box");
+  if (box.size() != 4) throw std::invalid_argument("'box' must hold 4 numbers [x, y, w, h]");
+  f.box = cv::Rect2f(box[0].get<float>(), box[1].get<float>(), box[2].get<float>(),
+                     box[3].get<float>());
+  f.score = j.at("score").get<float>();
+  const auto& lm = j.at("landmarks");
+  if (!lm.empty() && lm.size() != kNumLandmarks) {
+    throw std::invalid_argument("'landmarks' must hold 68 [x, y] points or none, not " +
+                                std::to_string(lm.size()));
+  }
+  for (const auto& p : lm) {
+    if (p.size() != 2) throw std::invalid_argument("a landmark must be [x, y]");
+    f.landmarks.emplace_back(p[0].get<float>(), p[1].get<float>());
+  }
+  const auto& m = j.at("matrix");
+  if (m.size() != 2 || m[0].size() != 3 || m[1].size() != 3) {
+    throw std::invalid_argument("'matrix' must be 2x3 [[a, b, tx], [c, d, ty]]");
+  }
+  for (int r = 0; r < 2; ++r) {
+    for (int c = 0; c < 3; ++c) f.frame_to_aligned(r, c) = m[r][c].get<double>();
+  }
+  f.status = StatusFromString(j.value("status", std::string("ok")));
+  f.identity = j.value("identity", std::string());
+  return f;
+}
+
+json FrameToJson(const AlignmentsFrame& fr) {
+  json j;
+  j["index"] = fr.index;
+  j["pts"] = fr.pts;
+  j["timestamp"] = fr.timestamp;
+  if (!fr.name.empty()) j["name"] = fr.name;
+  json faces = json::array();
+  for (const auto& f : fr.faces) faces.push_back(FaceToJson(f));
+  j["faces"] = std::move(faces);
+  return j;
+}
+
+AlignmentsFrame FrameFromJson(const json& j) {
+  AlignmentsFrame fr;
+  fr.index = j.at("index").get<int64_t>();
+  fr.pts = j.value("pts", int64_t{0});
+  fr.timestamp = j.at("timestamp").get<double>();
+  fr.name = j.value("name", std::string());
+  for (const auto& f : j.at("faces")) fr.faces.push_back(FaceFromJson(f));
+  return fr;
+}
+
+json ConventionToJson(const AlignmentConvention& c) {
+  json mean = json::array();
+  for (const auto& p : MeanFace()) mean.push_back({p.x, p.y});
+  return {{"landmarks", "dlib-68"},
+          {"aligned_landmarks", {kFirstAlignLandmark, kNumLandmarks - 1}},
+          {"size", c.size},
+          {"padding", c.padding},
+          {"mean_face", std::move(mean)}};
+}
+
+// Parses "MAJOR.MINOR"; returns false when malformed.
+bool ParseVersion(const std::string& v, int* major, int* minor) {
+  const auto dot = v.find('.');
+  if (dot == std::string::npos) return false;
+  try {
+    size_t a = 0, b = 0;
+    *major = std::stoi(v.substr(0, dot), &a);
+    *minor = std::stoi(v.substr(dot + 1), &b);
+    return a == dot && b == v.size() - dot - 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+// Writes all of `data` to `fd`; false on error (errno set).
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string ReadAllMaybeGzip(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw FatalError("alignments file '" + path + "' does not exist");
+  }
+  if (fs::is_directory(path, ec)) {
+    throw FatalError("alignments file '" + path + "' is a folder, expected a .json or .json.gz file");
+  }
+  // gzopen reads plain files transparently, so one path serves both forms.
+  gzFile in = gzopen(path.c_str(), "rb");
+  if (!in) throw FatalError("cannot open alignments file '" + path + "': " + ErrnoText());
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    const int n = gzread(in, buf, sizeof(buf));
+    if (n < 0) {
+      int code = 0;
+      const std::string msg = gzerror(in, &code);
+      gzclose(in);
+      throw FatalError("alignments file '" + path + "' is corrupt (gzip: " + msg + ")");
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  int code = 0;
+  const std::string msg = gzerror(in, &code);
+  gzclose(in);
+  if (code != Z_OK && code != Z_STREAM_END) {
+    throw FatalError("alignments file '" + path + "' is truncated or corrupt (gzip: " + msg + ")");
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string AlignmentsToJson(const Alignments& a) {
+  // Hand-assembled so that each frame sits on one line: readable and diff-able without
+  // one number per line.
+  const std::vector<std::pair<std::string, json>> head = {
+      {"format", kFormatName},
+      {"version", std::to_string(kAlignmentsVersionMajor) + "." +
+                      std::to_string(kAlignmentsVersionMinor)},
+      {"complete", a.complete},
+      {"convention", ConventionToJson(a.convention)}};
+  std::string out = "{\n";
+  for (const auto& [key, value] : head) {
+    out += "  " + json(key).dump() + ": " + value.dump() + ",\n";
+  }
+  out += "  \"sources\": [";
+  for (size_t s = 0; s < a.sources.size(); ++s) {
+    const auto& src = a.sources[s];
+    json meta = {{"path", src.path},
+                 {"width", src.width},
+                 {"height", src.height},
+                 {"fps", src.fps},
+                 {"frame_count", src.frame_count},
+                 {"time_base", {src.time_base_num, src.time_base_den}},
+                 {"detector", src.detector},
+                 {"landmarker", src.landmarker}};
+    std::string m = meta.dump();
+    m.pop_back();  // Reopen the object to append the frames.
+    out += (s ? ",\n    " : "\n    ") + m + ", \"frames\": [";
+    for (size_t f = 0; f < src.frames.size(); ++f) {
+      out += (f ? ",\n      " : "\n      ") + FrameToJson(src.frames[f]).dump();
+    }
+    out += src.frames.empty() ? "]}" : "\n    ]}";
+  }
+  out += a.sources.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return out;
+}
+
+Alignments AlignmentsFromJson(const std::string& text, const std::string& what) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw FatalError(what + " is truncated or not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object() || j.value("format", std::string()) != kFormatName) {
+    throw FatalError(what + " is not a faceswap alignments file (no \"format\": \"" +
+                     std::string(kFormatName) + "\")");
+  }
+  const std::string version = j.value("version", std::string());
+  int major = 0, minor = 0;
+  if (!ParseVersion(version, &major, &minor)) {
+    throw FatalError(what + " has an unreadable format version '" + version +
+                     "': expected MAJOR.MINOR");
+  }
+  if (major != kAlignmentsVersionMajor) {
+    throw FatalError(what + " has format version " + version + "; this faceswap reads version " +
+                     std::to_string(kAlignmentsVersionMajor) + ".x only" +
+                     (major > kAlignmentsVersionMajor ? " (upgrade faceswap)" : ""));
+  }
+  Alignments a;
+  try {
+    a.complete = j.value("complete", true);
+    const auto& c = j.at("convention");
+    a.convention.size = c.at("size").get<int>();
+    a.convention.padding = c.at("padding").get<double>();
+    const std::string bad = a.convention.Check();
+    if (!bad.empty()) throw std::invalid_argument("convention: " + bad);
+    for (const auto& sj : j.at("sources")) {
+      AlignmentsSource src;
+      src.path = sj.at("path").get<std::string>();
+      src.width = sj.at("width").get<int>();
+      src.height = sj.at("height").get<int>();
+      src.fps = sj.at("fps").get<double>();
+      src.frame_count = sj.at("frame_count").get<int64_t>();
+      const auto& tb = sj.at("time_base");
+      src.time_base_num = tb.at(0).get<int>();
+      src.time_base_den = tb.at(1).get<int>();
+      src.detector = sj.value("detector", std::string());
+      src.landmarker = sj.value("landmarker", std::string());
+      for (const auto& fj : sj.at("frames")) src.frames.push_back(FrameFromJson(fj));
+      a.sources.push_back(std::move(src));
+    }
+  } catch (const json::exception& e) {
+    throw FatalError(what + " is malformed (" + e.what() + ")");
+  } catch (const std::invalid_argument& e) {
+    throw FatalError(what + " is malformed (" + e.what() + ")");
+  }
+  return a;
+}
+
+void WriteAlignments(const std::string& path, const Alignments& alignments) {
+  const std::string text = AlignmentsToJson(alignments);
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw FatalError("cannot write alignments file '" + path + "': folder '" + dir.string() +
+                     "' does not exist");
+  }
+  std::random_device rd;
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw FatalError("cannot write alignments file '" + path + "': " + ErrnoText());
+  bool ok = true;
+  std::string error;
+  if (EndsWith(path, ".gz")) {
+    gzFile gz = gzdopen(::dup(fd), "wb6");
+    ok = gz != nullptr;
+    if (ok) {
+      ok = gzwrite(gz, text.data(), static_cast<unsigned>(text.size())) ==
+           static_cast<int>(text.size());
+      ok = (gzclose(gz) == Z_OK) && ok;
+    }
+    if (!ok) error = "gzip write failed";
+  } else {
+    ok = WriteAll(fd, text.data(), text.size());
+    if (!ok) error = ErrnoText();
+  }
+  if (ok && ::fsync(fd) != 0) {
+    ok = false;
+    error = ErrnoText();
+  }
+  ::close(fd);
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    error = ErrnoText();
+  }
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    throw FatalError("cannot write alignments file '" + path + "': " + error);
+  }
+}
+
+Alignments ReadAlignments(const std::string& path) {
+  return AlignmentsFromJson(ReadAllMaybeGzip(path), "alignments file '" + path + "'");
+}
+
+}  // namespace faceswap

@@ -1,0 +1,43 @@
+// align/dlib-68: dlib's 68-point shape predictor on each detected face, at full frame
+// resolution, then the frame -> aligned matrix (pipeline/alignment.h) and, if asked, the
+// aligned crop.
+//
+// Tracking (track_every > 1): a face box keeps its offset and scale relative to the
+// bounding box of its landmarks from the frame it was detected in; on a tracked frame the
+// box is that relation applied to the previous frame's landmarks, then landmarks are
+// predicted afresh. Detection is thus needed once every N frames only.
+//
+// The model file (~100 MB, ~0.4 s to load) comes from Debian's libdlib-data. It is loaded
+// once per process and shared read-only by every worker (prediction is const).
+#pragma once
+
+#include <string>
+
+#include "pipeline/alignment.h"
+#include "pipeline/stage.h"
+
+namespace faceswap {
+
+constexpr const char* kDefaultLandmarkModel =
+    "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+
+struct DlibLandmarksOptions : StageOptions {
+  std::string model = kDefaultLandmarkModel;  // dlib 68-point shape predictor (.dat).
+  int size = 256;                             // Edge of aligned crops in pixels.
+  bool crops = true;  // Make aligned crops (Face::aligned); extract --no-faces turns it off.
+  // Tracking: frames at batch positions not divisible by N had no detection; their boxes
+  // come from the previous frame's landmarks. 1 = every frame was detected. Set by extract.
+  int track_every = 1;
+
+  void Bind(OptionBinder& binder) override;
+  std::string Check() const override;
+  AlignmentConvention Convention() const;
+};
+
+// Throws FatalError naming the file and the Debian package when the model is missing or
+// not a dlib shape predictor. Cheap after the first call for a path.
+void CheckLandmarkModel(const std::string& path);
+
+StageInfo DlibLandmarks68Info();
+
+}  // namespace faceswap

@@ -1,0 +1,106 @@
+#include "stages/detect/opencv_haar.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include <opencv2/objdetect.hpp>
+
+#include "pipeline/check.h"
+
+namespace faceswap {
+namespace {
+
+// The cascade's XML text, read once per process per path.
+std::shared_ptr<const std::string> CascadeText(const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const std::string>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(path);
+  if (it != cache.end()) return it->second;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw FatalError("Haar cascade '" + path +
+                     "' not found: install Debian package opencv-data or pass --haar-cascade PATH");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto shared = std::make_shared<const std::string>(text.str());
+  cache.emplace(path, shared);
+  return shared;
+}
+
+class OpenCvHaarDetector : public Stage {
+ public:
+  explicit OpenCvHaarDetector(const OpenCvHaarOptions& options) : options_(options) {
+    const auto text = CascadeText(options_.cascade);
+    cv::FileStorage fs(*text, cv::FileStorage::READ | cv::FileStorage::MEMORY);
+    if (!fs.isOpened() || !classifier_.read(fs.getFirstTopLevelNode())) {
+      // Old-style cascades only load through load().
+      if (!classifier_.load(options_.cascade)) {
+        throw FatalError("'" + options_.cascade + "' is not an OpenCV cascade classifier XML file");
+      }
+    }
+  }
+
+  void Process(FrameBatch& batch) override {
+    const double scale = options_.DetectionScale(kHaarMinFace);
+    const int min_window = std::max(24, static_cast<int>(options_.min_size * scale * 0.9));
+    for (size_t k = 0; k < batch.frames.size(); ++k) {
+      Frame& frame = batch.frames[k];
+      if (frame.passthrough || frame.image.empty()) continue;
+      if (options_.SkipDetection(k)) {
+        frame.faces.clear();
+        continue;
+      }
+      const cv::Mat gray = DetectionImage(frame.image, scale);
+      std::vector<cv::Rect> rects;
+      std::vector<int> levels;
+      std::vector<double> weights;
+      classifier_.detectMultiScale(gray, rects, levels, weights, options_.scale_step,
+                                   options_.min_neighbors, 0, cv::Size(min_window, min_window),
+                                   cv::Size(), /*outputRejectLevels=*/true);
+      frame.faces.clear();
+      for (size_t i = 0; i < rects.size(); ++i) {
+        Face face;
+        face.box = cv::Rect2f(rects[i]);
+        face.score = i < weights.size() ? static_cast<float>(weights[i]) : 0.f;
+        frame.faces.push_back(std::move(face));
+      }
+      FinishDetections(frame.faces, scale, options_);
+    }
+  }
+
+ private:
+  OpenCvHaarOptions options_;
+  cv::CascadeClassifier classifier_;
+};
+
+}  // namespace
+
+void OpenCvHaarOptions::BindOwn(OptionBinder& binder) {
+  binder.Add("haar-cascade", &cascade, "detect/opencv-haar: cascade XML file");
+  binder.Add("haar-min-neighbors", &min_neighbors,
+             "detect/opencv-haar: overlapping hits needed to keep a face");
+  binder.Add("haar-scale-step", &scale_step, "detect/opencv-haar: pyramid step (> 1)");
+}
+
+std::string OpenCvHaarOptions::Check() const {
+  std::string e = DetectOptions::Check();
+  if (!e.empty()) return e;
+  return OptionCheck()
+      .Range("haar-min-neighbors", min_neighbors, 0, 100)
+      .Range("haar-scale-step", scale_step, 1.01, 2.0)
+      .That(!cascade.empty(), "option 'haar-cascade' is empty: expected a cascade XML file")
+      .Error();
+}
+
+StageInfo OpenCvHaarDetectorInfo() {
+  return MakeStageInfo<OpenCvHaarDetector, OpenCvHaarOptions>(
+      "detect/opencv-haar", "OpenCV Haar cascade face detector (opencv-data)", /*parallel=*/true);
+}
+
+}  // namespace faceswap

@@ -1,0 +1,129 @@
+// detect/dlib-hog on dlib's own example photos.
+#include "stages/detect/dlib_hog.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "stages/builtin_stages.h"
+#include "tests/testing/samples.h"
+
+namespace faceswap {
+namespace {
+
+// Runs a detector plugin from the registry on one image.
+std::vector<Face> Detect(const std::string& plugin, const cv::Mat& image,
+                         const std::function<void(DetectOptions&)>& configure = {}) {
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  const StageInfo& info = registry.Get(plugin);
+  auto options = info.default_options();
+  if (configure) configure(dynamic_cast<DetectOptions&>(*options));
+  EXPECT_EQ(options->Check(), "");
+  auto stage = info.create(*options);
+  StreamFormat format;
+  format.width = image.cols;
+  format.height = image.rows;
+  stage->Open(format);
+  FrameBatch batch;
+  batch.frames.emplace_back();
+  batch.frames[0].image = image;
+  stage->Process(batch);
+  return batch.frames[0].faces;
+}
+
+cv::Mat Photo(const std::string& name) {
+  const std::string path = testing::DlibExample("faces/" + name);
+  cv::Mat image = cv::imread(path);
+  EXPECT_FALSE(image.empty()) << path;
+  return image;
+}
+
+TEST(DlibHog, OneFaceInTomCruise) {
+  const cv::Mat image = Photo("Tom_Cruise_avp_2014_4.jpg");
+  const auto faces = Detect("detect/dlib-hog", image);
+  ASSERT_EQ(faces.size(), 1u);
+  const cv::Rect2f& b = faces[0].box;
+  EXPECT_GT(b.width, 80);
+  EXPECT_GT(faces[0].score, 0.f);
+  // Inside the image.
+  EXPECT_GE(b.x, -b.width * 0.2f);
+  EXPECT_LE(b.x + b.width, image.cols + b.width * 0.2f);
+}
+
+TEST(DlibHog, ThreeFacesInGroupPhoto) {
+  // Faces here are ~50-80 px: detect at scale 2 (what --min-size 40 selects).
+  const auto faces = Detect("detect/dlib-hog", Photo("2008_002506.jpg"),
+                            [](DetectOptions& o) { o.min_size = 40; });
+  EXPECT_EQ(faces.size(), 3u);
+  for (size_t i = 1; i < faces.size(); ++i) EXPECT_GE(faces[i - 1].score, faces[i].score);
+}
+
+TEST(DlibHog, NoFaceInDogs) {
+  EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg")).size(), 0u);
+  EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg"),
+                   [](DetectOptions& o) { o.min_size = 40; }).size(), 0u);
+}
+
+TEST(DlibHog, MaxFacesKeepsTheBestScores) {
+  const cv::Mat image = Photo("2008_002506.jpg");
+  const auto all = Detect("detect/dlib-hog", image, [](DetectOptions& o) { o.min_size = 40; });
+  ASSERT_GE(all.size(), 2u);
+  const auto one = Detect("detect/dlib-hog", image, [](DetectOptions& o) {
+    o.min_size = 40;
+    o.max_faces = 1;
+  });
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].box, all[0].box);
+}
+
+TEST(DlibHog, MinSizeDropsSmallFaces) {
+  const auto faces = Detect("detect/dlib-hog", Photo("2008_002506.jpg"), [](DetectOptions& o) {
+    o.min_size = 500;  // Larger than any face; auto scale still finds them, then drops them.
+    o.scale = 2.0;
+  });
+  EXPECT_EQ(faces.size(), 0u);
+}
+
+TEST(DlibHog, DownscaledDetectionFindsTheSameFaceInFramePixels) {
+  // Tom Cruise's face is large: detecting at half size must give about the same box.
+  const cv::Mat image = Photo("Tom_Cruise_avp_2014_4.jpg");
+  const auto full = Detect("detect/dlib-hog", image);
+  const auto half = Detect("detect/dlib-hog", image, [](DetectOptions& o) { o.scale = 0.5; });
+  ASSERT_EQ(full.size(), 1u);
+  ASSERT_EQ(half.size(), 1u);
+  const cv::Point2f c1 = (full[0].box.tl() + full[0].box.br()) * 0.5f;
+  const cv::Point2f c2 = (half[0].box.tl() + half[0].box.br()) * 0.5f;
+  EXPECT_LT(cv::norm(c1 - c2), 0.1 * full[0].box.width);
+  EXPECT_NEAR(half[0].box.width, full[0].box.width, 0.25 * full[0].box.width);
+}
+
+TEST(DlibHog, AutoScaleFollowsMinSize) {
+  DlibHogOptions o;
+  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 1.0);
+  o.min_size = 160;
+  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 0.5);
+  o.min_size = 40;
+  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 2.0);
+  o.scale = 0.75;
+  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 0.75);
+  o.scale = 20;
+  EXPECT_NE(o.Check().find("detect-scale"), std::string::npos);
+}
+
+TEST(DlibHog, PassthroughFramesAreLeftAlone) {
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  const auto& info = registry.Get("detect/dlib-hog");
+  auto stage = info.create(*info.default_options());
+  FrameBatch batch;
+  batch.frames.resize(1);
+  batch.frames[0].image = Photo("Tom_Cruise_avp_2014_4.jpg");
+  batch.frames[0].passthrough = true;
+  stage->Process(batch);
+  EXPECT_TRUE(batch.frames[0].faces.empty());
+}
+
+}  // namespace
+}  // namespace faceswap

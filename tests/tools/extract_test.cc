@@ -1,0 +1,206 @@
+// `faceswap extract` end to end on real video and photos, run as a subprocess.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "pipeline/alignments_file.h"
+#include "pipeline/video_writer.h"
+#include "tests/testing/samples.h"
+
+namespace faceswap {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+const std::string kBin = FACESWAP_BIN;
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// Runs `faceswap extract` with `args`; returns the exit code, output in *out.
+int Extract(const std::string& args, std::string* out) {
+  return RunCommand(kBin + " extract --progress off " + args, out);
+}
+
+std::vector<std::string> Files(const std::string& dir, const std::string& ext) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ext) names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(Extract, WritesAlignedFacesForAFrameRange) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  std::string out;
+  ASSERT_EQ(Extract("-i " + Quote(video) + " -o " + Quote(dir + "/faces") +
+                        " --start 100 --end 124 --every 3 --size 128",
+                    &out),
+            0)
+      << out;
+  const auto pngs = Files(dir + "/faces", ".png");
+  ASSERT_EQ(pngs.size(), 8u) << out;  // 100, 103, ..., 121
+  EXPECT_EQ(pngs.front(), "franck_000100_0.png");
+  EXPECT_EQ(pngs.back(), "franck_000121_0.png");
+  const cv::Mat face = cv::imread(dir + "/faces/franck_000103_0.png");
+  EXPECT_EQ(face.size(), cv::Size(128, 128));
+  const Alignments a = ReadAlignments(dir + "/faces/alignments.json");
+  EXPECT_EQ(a.convention.size, 128);
+  ASSERT_EQ(a.sources[0].frames.size(), 8u);
+  EXPECT_EQ(a.sources[0].frames[1].index, 103);
+  // Leftover temp files would show up here.
+  EXPECT_EQ(Files(dir + "/faces", ".part").size(), 0u);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir + "/faces"), fs::directory_iterator()), 9);
+}
+
+TEST(Extract, SkipExistingResumes) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  std::string out;
+  const std::string common = "-i " + Quote(video) + " -o " + Quote(dir) + " --no-faces";
+  ASSERT_EQ(Extract(common + " --end 20", &out), 0) << out;
+  ASSERT_EQ(Extract(common + " --end 30 --skip-existing", &out), 0) << out;
+  EXPECT_NE(out.find("10 frames (20 skipped as done)"), std::string::npos) << out;
+  const Alignments a = ReadAlignments(dir + "/alignments.json");
+  ASSERT_EQ(a.sources[0].frames.size(), 30u);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(a.sources[0].frames[i].index, i);
+  // Without --skip-existing the file is redone from scratch.
+  ASSERT_EQ(Extract(common + " --end 5", &out), 0) << out;
+  EXPECT_EQ(ReadAlignments(dir + "/alignments.json").sources[0].frames.size(), 5u);
+}
+
+TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  std::string out;
+  const std::string common = "-i " + Quote(video) + " --no-faces --start 1000 --end 1060";
+  ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/det"), &out), 0) << out;
+  ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/trk") + " --redetect-every 6", &out), 0)
+      << out;
+  const auto det = ReadAlignments(dir + "/det/alignments.json").sources[0].frames;
+  const auto trk = ReadAlignments(dir + "/trk/alignments.json").sources[0].frames;
+  ASSERT_EQ(det.size(), 60u);
+  ASSERT_EQ(trk.size(), 60u);
+  double sum = 0;
+  int n = 0;
+  for (size_t i = 0; i < det.size(); ++i) {
+    ASSERT_EQ(det[i].faces.size(), 1u) << i;
+    ASSERT_EQ(trk[i].faces.size(), 1u) << i;
+    for (int p = 0; p < 68; ++p) {
+      sum += cv::norm(det[i].faces[0].landmarks[p] - trk[i].faces[0].landmarks[p]);
+      ++n;
+    }
+  }
+  // Same face, landmarks within a couple of pixels of per-frame detection.
+  EXPECT_LT(sum / n, 2.0);
+}
+
+TEST(Extract, ImageFolderUsesImageNames) {
+  const std::string dir = testing::ScratchDir("extract");
+  fs::create_directories(dir + "/in");
+  for (const char* name : {"Tom_Cruise_avp_2014_4.jpg", "2008_002506.jpg", "dogs.jpg"}) {
+    fs::copy_file(testing::DlibExample(std::string("faces/") + name), dir + "/in/" + name);
+  }
+  std::string out;
+  ASSERT_EQ(Extract("-i " + Quote(dir + "/in") + " -o " + Quote(dir + "/out") + " --min-size 40",
+                    &out),
+            0)
+      << out;
+  const auto pngs = Files(dir + "/out", ".png");
+  EXPECT_EQ(pngs.size(), 4u) << out;
+  EXPECT_NE(std::find(pngs.begin(), pngs.end(), "Tom_Cruise_avp_2014_4_000001_0.png"),
+            pngs.end());
+  const Alignments a = ReadAlignments(dir + "/out/alignments.json");
+  ASSERT_EQ(a.sources[0].frames.size(), 3u);
+  EXPECT_EQ(a.sources[0].frames[0].name, "2008_002506");
+  EXPECT_EQ(a.sources[0].frames[0].faces.size(), 3u);
+  EXPECT_EQ(a.sources[0].frames[2].faces.size(), 0u);  // dogs
+}
+
+TEST(Extract, VideoWithoutFacesWarnsAndSucceeds) {
+  const std::string dir = testing::ScratchDir("extract");
+  // A short clip of dlib's dogs photo, encoded with our own writer.
+  cv::Mat dogs = cv::imread(testing::DlibExample("faces/dogs.jpg"));
+  ASSERT_FALSE(dogs.empty());
+  cv::resize(dogs, dogs, cv::Size(640, 480));
+  StreamFormat format;
+  format.width = 640;
+  format.height = 480;
+  format.fps = 10;
+  format.time_base_num = 1;
+  format.time_base_den = 10;
+  {
+    VideoWriter writer(dir + "/dogs.mp4", format);
+    for (int i = 0; i < 10; ++i) {
+      Frame f;
+      f.index = i;
+      f.pts = i;
+      f.image = dogs;
+      writer.Write(f);
+    }
+    writer.Finish();
+  }
+  std::string out;
+  ASSERT_EQ(Extract("-i " + Quote(dir + "/dogs.mp4") + " -o " + Quote(dir + "/out"), &out), 0)
+      << out;
+  EXPECT_NE(out.find("warning: no face found in any of the 10 frames"), std::string::npos) << out;
+  const Alignments a = ReadAlignments(dir + "/out/alignments.json");
+  ASSERT_EQ(a.sources[0].frames.size(), 10u);
+  for (const auto& f : a.sources[0].frames) EXPECT_TRUE(f.faces.empty());
+  EXPECT_TRUE(Files(dir + "/out", ".png").empty());
+}
+
+TEST(Extract, UnreadableVideoIsAClearError) {
+  const std::string dir = testing::ScratchDir("extract");
+  std::ofstream(dir + "/broken.mp4") << "this is not a video";
+  std::string out;
+  EXPECT_EQ(Extract("-i " + Quote(dir + "/broken.mp4") + " -o " + Quote(dir + "/out"), &out), 1);
+  EXPECT_NE(out.find("error: "), std::string::npos) << out;
+  EXPECT_NE(out.find("broken.mp4"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir + "/out/alignments.json"));
+  EXPECT_EQ(Extract("-i " + Quote(dir + "/missing.mp4") + " -o " + Quote(dir + "/out"), &out), 1);
+  EXPECT_NE(out.find("missing.mp4"), std::string::npos) << out;
+}
+
+TEST(Extract, MissingLandmarkModelNamesThePackage) {
+  const std::string dir = testing::ScratchDir("extract");
+  std::string out;
+  EXPECT_EQ(Extract("-i " + Quote(testing::SampleMedia("franck.mp4")) + " -o " + Quote(dir) +
+                        " --landmark-model /nonexistent/sp68.dat",
+                    &out),
+            1);
+  EXPECT_NE(out.find("/nonexistent/sp68.dat"), std::string::npos) << out;
+  EXPECT_NE(out.find("libdlib-data"), std::string::npos) << out;
+}
+
+TEST(Extract, UnwritableOutputIsAClearError) {
+  const std::string dir = testing::ScratchDir("extract");
+  std::ofstream(dir + "/file") << "x";
+  std::string out;
+  EXPECT_EQ(Extract("-i " + Quote(testing::SampleMedia("franck.mp4")) + " -o " +
+                        Quote(dir + "/file/faces"),
+                    &out),
+            1);
+  EXPECT_NE(out.find("file/faces"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\n'), out.rfind('\n')) << "expected a one-line error:\n" << out;
+}
+
+TEST(Extract, BadOptionValuesAreRejected) {
+  const std::string dir = testing::ScratchDir("extract");
+  const std::string io = " -i " + Quote(testing::SampleMedia("franck.mp4")) + " -o " + Quote(dir);
+  std::string out;
+  EXPECT_NE(Extract(io + " --every 0", &out), 0);
+  EXPECT_NE(out.find("every"), std::string::npos) << out;
+  EXPECT_NE(Extract(io + " --detector detect/nope", &out), 0);
+  EXPECT_NE(out.find("detect/dlib-hog"), std::string::npos) << out;
+  EXPECT_NE(Extract(io + " --size 4", &out), 0);
+  EXPECT_NE(out.find("size"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace faceswap
