@@ -23,6 +23,5 @@ CommandSetup Pending(const std::string& name) {
 }  // namespace
 
 CommandSetup TrainCommand() { return Pending("train"); }
-CommandSetup ConvertCommand() { return Pending("convert"); }
 
 }  // namespace faceswap

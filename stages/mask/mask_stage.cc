@@ -45,7 +45,34 @@ class LandmarkMaskStage : public Stage {
   MaskRefineOptions refine_;
 };
 
+// mask/predicted: the model's own mask (decoders with a mask branch), eroded and feathered.
+class PredictedMaskStage : public Stage {
+ public:
+  explicit PredictedMaskStage(const MaskOptions& o) : refine_(o.refine) {
+    refine_.gaussian = o.feather_type == "gaussian";
+  }
+  void Process(FrameBatch& batch) override {
+    for (auto& frame : batch.frames) {
+      for (auto& face : frame.faces) {
+        if (frame.passthrough || face.swapped.empty()) continue;
+        if (face.mask.empty()) {
+          throw FatalError("mask/predicted: the model has no mask branch (train with --mask); "
+                           "use mask/hull or mask/components");
+        }
+        RefineMask(face.mask, refine_);
+      }
+    }
+  }
+
+ private:
+  MaskRefineOptions refine_;
+};
+
 }  // namespace
+
+StageInfo PredictedMaskStageInfo(const std::string& description) {
+  return MakeStageInfo<PredictedMaskStage, MaskOptions>("mask/predicted", description, true);
+}
 
 StageInfo LandmarkMaskStageInfo(MaskShape shape, const std::string& description) {
   StageInfo info;

@@ -1,0 +1,35 @@
+// A trained model folder loaded for inference (convert): encode faces with the shared encoder
+// and decode them through one identity's decoder. Torch-free header.
+//
+//   auto model = SwapModel::Load("model/", "auto");         // FatalError if unusable
+//   const int to = model->IdentityIndex("B");               // FatalError lists identities
+//   model->Swap(faces, n, to, out, masks);                  // n x S x S x 3 uint8 in and out
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "models/model_config.h"
+
+namespace faceswap {
+
+class SwapModel {
+ public:
+  // `device`: auto (CUDA when available), cpu or cuda. `seed` seeds LibTorch's generators.
+  static std::unique_ptr<SwapModel> Load(const std::string& dir, const std::string& device,
+                                         int64_t seed = 0);
+  virtual ~SwapModel() = default;
+
+  virtual const ModelInfo& info() const = 0;
+  virtual std::string device() const = 0;
+  // Index of the decoder for `name`; throws FatalError listing the model's identities.
+  virtual int IdentityIndex(const std::string& name) const = 0;
+  // `faces`: n crops of info().input_size squared, HWC uint8, the channel order training
+  // used (BGR from OpenCV). Writes the decoded faces to `out` (same layout) and, when the
+  // model has a mask branch and `masks` is not null, n masks (HW float in [0,1]).
+  virtual void Swap(const uint8_t* faces, int n, int to_identity, uint8_t* out,
+                    float* masks) = 0;
+};
+
+}  // namespace faceswap

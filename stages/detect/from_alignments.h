@@ -1,0 +1,17 @@
+// detect/alignments: faces (box, score, 68 landmarks) read from an alignments file written by
+// `faceswap extract`, instead of detecting them again. Open() checks that the file was made
+// for this video (frame size and frame count) and fails naming both otherwise.
+#pragma once
+
+#include "pipeline/stage.h"
+
+namespace faceswap {
+
+struct FromAlignmentsOptions : StageOptions {
+  std::string path;  // Alignments file (JSON or JSON.gz); set by convert's -p option.
+  std::string Check() const override;
+};
+
+StageInfo FromAlignmentsInfo();
+
+}  // namespace faceswap

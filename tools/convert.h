@@ -1,0 +1,65 @@
+// The convert pipeline, shared by `faceswap convert`, its tests and the benchmark:
+//
+//   source (video / image folder; frames outside [start, end) marked passthrough)
+//     -> faces: detect/alignments (from -p) or a detector + align/dlib-68 (N workers)
+//     -> smooth/landmarks (1 worker, holds window/2 frames)
+//     -> swap/autoencoder (1 worker; the model batches every face of a frame batch)
+//     -> mask, color, sharpen, blend plugins (N workers each)
+//     -> writer/video or writer/images (1 worker)
+//     -> collector: --mask-out PNGs, --manifest records (in frame order)
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pipeline/progress.h"
+#include "pipeline/stage.h"
+
+namespace faceswap {
+
+struct ConvertOptions {
+  std::string input;                       // Video file or image folder.
+  std::string output;                      // Video file (.mp4/.mkv/...) or folder.
+  std::string model;                       // Model folder from `faceswap train`.
+  std::string from;                        // Identity shown in the input ("" = model's first).
+  std::string to;                          // Identity to render ("" = the model's other one).
+  std::string alignments;                  // Alignments file from extract ("" = detect).
+  std::string detector = "detect/dlib-hog";
+  std::string aligner = "align/dlib-68";
+  std::string mask = "mask/hull";
+  std::string color = "color/avg";
+  std::string sharpen = "sharpen/none";
+  std::string blend = "blend/alpha";
+  int smooth_window = 5;                   // Landmark smoothing window (1 = off).
+  int64_t start = 0;                       // Frames before this are copied untouched.
+  int64_t end = -1;                        // Frames from this on are copied untouched (-1 = none).
+  int batch = 4;                           // Frames per batch (faces are batched through the model).
+  std::string device = "auto";             // auto | cpu | cuda.
+  std::string mask_out;                    // Folder for per-frame changed-pixel PNGs ("" = none).
+  std::string manifest;                    // JSON manifest path ("" = none).
+  int64_t seed = 0;                        // Seeds LibTorch (reproducible runs).
+  int threads = 0;                         // Workers per parallel stage; 0 = all cores.
+  ProgressMode progress = ProgressMode::kAuto;
+  std::string Check() const;
+};
+
+struct ConvertSummary {
+  int64_t frames = 0;
+  int64_t frames_swapped = 0;  // Frames in which at least one face was replaced.
+  int64_t faces = 0;
+  double seconds = 0.0;
+  double fps() const { return seconds > 0 ? frames / seconds : 0.0; }
+};
+
+// Option objects of the plugins, filled from the command line (defaults otherwise).
+struct ConvertPluginOptions {
+  std::unique_ptr<StageOptions> detect, align, mask, color, sharpen, blend, writer;
+};
+
+// Runs convert. Throws FatalError for bad input, a model without the identities asked for,
+// an alignments file of another video, or unwritable output; nothing is left under the
+// output name then.
+ConvertSummary RunConvert(const ConvertOptions& options, const StageRegistry& registry,
+                          ConvertPluginOptions& plugins);
+
+}  // namespace faceswap

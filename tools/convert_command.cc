@@ -1,0 +1,105 @@
+// `faceswap convert`: options of the command and of the chosen plugins, then RunConvert.
+//
+//   faceswap convert -i clip.mp4 -o swapped.mp4 -m model/ --from A --to B
+//   faceswap convert -i clip.mp4 -o out.mp4 -m model/ -p faces/alignments.json \
+//       --color color/reinhard --blend blend/seamless --mask-out masks/ --manifest run.json
+#include <memory>
+
+#include <opencv2/core.hpp>
+#include <spdlog/spdlog.h>
+
+#include "stages/detect/detect_options.h"
+#include "tools/cli_binder.h"
+#include "tools/command.h"
+#include "tools/convert.h"
+
+namespace faceswap {
+
+CommandSetup ConvertCommand() {
+  return [](CLI::App& sub, AppContext& context) -> CommandRun {
+    auto o = std::make_shared<ConvertOptions>();
+    sub.add_option("-i,--input", o->input, "Input video file or image folder")->required();
+    sub.add_option("-o,--output", o->output,
+                   "Output video (.mp4/.m4v/.mov/.mkv) or folder for images")
+        ->required();
+    sub.add_option("-m,--model", o->model, "Model folder written by faceswap train")->required();
+    sub.add_option("--from", o->from, "Identity shown in the input (default: the model's first)");
+    sub.add_option("--to", o->to,
+                   "Identity to render (default: the model's other identity than --from)");
+    sub.add_option("-p,--alignments", o->alignments,
+                   "Alignments file from faceswap extract for this video (default: detect faces)");
+    sub.add_option("--start", o->start, "Frames before this index are copied untouched")
+        ->capture_default_str();
+    sub.add_option("--end", o->end, "Frames from this index on are copied untouched (-1 = none)")
+        ->capture_default_str();
+    auto choice = [&](const char* flag, std::string& field, const char* kind, const char* help) {
+      sub.add_option(flag, field, help)
+          ->check(CLI::IsMember(context.registry.Names(kind)))
+          ->capture_default_str()
+          ->group("Plugins");
+    };
+    choice("--detector", o->detector, "detect", "Face detector (when no -p)");
+    choice("--mask", o->mask, "mask", "Mask plugin: where the generated face replaces the frame");
+    choice("--color", o->color, "color", "Colour matching plugin");
+    choice("--sharpen", o->sharpen, "sharpen", "Sharpening plugin");
+    choice("--blend", o->blend, "blend", "Blending plugin");
+    sub.add_option("--smooth", o->smooth_window,
+                   "Landmark smoothing window in frames (odd; 1 = off); reduces jitter")
+        ->capture_default_str();
+    sub.add_option("--batch", o->batch, "Frames per batch (their faces go through the model together)")
+        ->capture_default_str();
+    sub.add_option("--device", o->device, "auto (CUDA when available), cpu or cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->capture_default_str();
+    sub.add_option("--mask-out", o->mask_out,
+                   "Research: folder for one PNG per frame marking the pixels that were changed")
+        ->group("Research");
+    sub.add_option("--manifest", o->manifest,
+                   "Research: JSON with model, identities, options and per-frame faces/matrices")
+        ->group("Research");
+    sub.add_option("--seed", o->seed, "Random seed (reproducible runs)")
+        ->capture_default_str()
+        ->group("Research");
+
+    // Plugin options (one object per plugin kind chosen; flags are distinct across kinds).
+    auto plugins = std::make_shared<ConvertPluginOptions>();
+    auto detect_common = std::make_shared<DetectOptions>();
+    CliOptionBinder detect_binder(sub, "", "Detection (when no -p)");
+    detect_common->BindCommon(detect_binder);
+    auto bind = [&](std::unique_ptr<StageOptions>& slot, const std::string& name,
+                    const char* group) {
+      slot = context.registry.Get(name).default_options();
+      CliOptionBinder binder(sub, "", group);
+      slot->Bind(binder);
+    };
+    // Options of the default plugins of each kind; another choice gets its defaults.
+    bind(plugins->mask, o->mask, "Mask");
+    bind(plugins->color, o->color, "Colour");
+    bind(plugins->writer, "writer/video", "Video output");
+    plugins->detect = context.registry.Get(o->detector).default_options();
+    plugins->align = context.registry.Get(o->aligner).default_options();
+    const std::string default_mask = o->mask, default_color = o->color;
+
+    return [&context, o, plugins, detect_common, default_mask, default_color] {
+      o->threads = context.threads;
+      o->progress = context.progress;
+      if (auto* d = dynamic_cast<DetectOptions*>(plugins->detect.get())) {
+        d->CopyCommon(*detect_common);
+      }
+      if (o->detector != "detect/dlib-hog") plugins->detect.reset();
+      if (o->mask != default_mask) plugins->mask.reset();
+      if (o->color != default_color) plugins->color.reset();
+      cv::setNumThreads(1);  // Parallelism comes from the runner's workers.
+      const ConvertSummary s = RunConvert(*o, context.registry, *plugins);
+      spdlog::info("converted {} frames ({} with a swapped face, {} faces) in {:.1f} s, {:.1f} fps",
+                   s.frames, s.frames_swapped, s.faces, s.seconds, s.fps());
+      spdlog::info("wrote {}", o->output);
+      if (s.frames_swapped == 0) {
+        spdlog::warn("no face was swapped: no face found in {}", o->input);
+      }
+      return 0;
+    };
+  };
+}
+
+}  // namespace faceswap
