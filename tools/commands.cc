@@ -6,6 +6,7 @@ namespace faceswap {
 CommandSetup ExtractCommand();
 CommandSetup TrainCommand();
 CommandSetup ConvertCommand();
+CommandSetup PackFacesCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
   return {
@@ -15,6 +16,8 @@ std::vector<CommandEntry> BuiltinCommands() {
        TrainCommand()},
       {"convert", "Swap faces in a video with a trained model and write the result",
        ConvertCommand()},
+      {"pack-faces", "Pack a folder of aligned faces into one face-set file for train",
+       PackFacesCommand()},
   };
 }
 

@@ -23,7 +23,6 @@ CommandSetup Pending(const std::string& name) {
 }  // namespace
 
 CommandSetup ExtractCommand() { return Pending("extract"); }
-CommandSetup TrainCommand() { return Pending("train"); }
 CommandSetup ConvertCommand() { return Pending("convert"); }
 
 }  // namespace faceswap
