@@ -8,6 +8,7 @@ CommandSetup TrainCommand();
 CommandSetup ConvertCommand();
 CommandSetup AlignmentsCommand();
 CommandSetup TranscodeCommand();
+CommandSetup PackFacesCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
   return {
@@ -20,6 +21,8 @@ std::vector<CommandEntry> BuiltinCommands() {
       {"alignments", "Inspect an alignments file: list, draw, export", AlignmentsCommand()},
       {"transcode", "Re-encode a video or image folder (optionally a frame range): video I/O check",
        TranscodeCommand()},
+      {"pack-faces", "Pack a folder of aligned faces into one face-set file for train",
+       PackFacesCommand()},
   };
 }
 

@@ -75,15 +75,17 @@ void RefineMask(cv::Mat& mask, const MaskRefineOptions& o) {
   const int erode = static_cast<int>(std::lround(std::abs(o.erosion) * extent));
   if (erode > 0) {
     const cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * erode + 1, 2 * erode + 1});
-    if (o.erosion > 0) cv::erode(mask, mask, k);
-    else cv::dilate(mask, mask, k);
+    if (o.erosion > 0) cv::erode(mask, mask, k, {-1, -1}, 1, cv::BORDER_CONSTANT, 0);
+    else cv::dilate(mask, mask, k, {-1, -1}, 1, cv::BORDER_CONSTANT, 0);
   }
   int blur = static_cast<int>(std::lround(o.feather * extent)) | 1;
   if (o.feather <= 0 || blur < 3) return;
   // Shrink by half the kernel first so the blurred edge fades to 0 at the outline.
   const cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE, {blur, blur});
   cv::Mat inner;
-  cv::erode(mask, inner, k);
+  // Outside the crop counts as background: a face that fills the crop (the usual case at
+  // coverage < 1) still fades to 0 at the crop's edge instead of leaving a hard square.
+  cv::erode(mask, inner, k, {-1, -1}, 1, cv::BORDER_CONSTANT, 0);
   if (o.gaussian) cv::GaussianBlur(inner, inner, {blur, blur}, 0);
   else cv::blur(inner, inner, {blur, blur});
   cv::min(inner, mask, mask);  // Never grow past the unfeathered shape.

@@ -28,7 +28,8 @@ std::vector<cv::Point2f> TransformPoints(const std::vector<cv::Point2f>& points,
 cv::Mat LandmarkMask(MaskShape shape, const std::vector<cv::Point2f>& landmarks, cv::Size size);
 
 // Erodes/dilates and feathers in place. Feathering is done inside the eroded shape so the
-// mask still reaches 0 at the original outline (pixels outside it are never touched).
+// mask still reaches 0 at the original outline and at the crop's border (pixels outside
+// either are never touched).
 void RefineMask(cv::Mat& mask, const MaskRefineOptions& options);
 
 }  // namespace faceswap

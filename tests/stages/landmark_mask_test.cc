@@ -83,3 +83,19 @@ TEST(LandmarkMask, ErosionShrinksDilationGrows) {
 
 }  // namespace
 }  // namespace faceswap
+
+namespace faceswap {
+namespace {
+
+TEST(LandmarkMask, FeatheringFadesAtTheCropBorder) {
+  // A face larger than its crop (as at coverage 0.625): the mask fills the crop, and the
+  // feathered mask must still reach 0 at the border rather than end in a hard square.
+  cv::Mat full(96, 96, CV_32FC1, cv::Scalar(1));
+  RefineMask(full, {0.0, 0.1, true});
+  EXPECT_LT(full.at<float>(0, 48), 0.05f);
+  EXPECT_LT(full.at<float>(48, 95), 0.05f);
+  EXPECT_GT(full.at<float>(48, 48), 0.99f);
+}
+
+}  // namespace
+}  // namespace faceswap

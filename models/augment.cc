@@ -1,0 +1,150 @@
+#include "models/augment.h"
+
+#include <cmath>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "pipeline/check.h"  // FatalError (header-only part).
+
+namespace faceswap {
+namespace {
+
+namespace F = torch::nn::functional;
+
+constexpr double kPi = 3.14159265358979323846;
+
+// Uniform in [-1, 1).
+torch::Tensor Symmetric(int64_t n, at::Generator& gen) {
+  return torch::rand({n}, gen, torch::kFloat32) * 2 - 1;
+}
+
+// Face regions of an aligned face, in coordinates of the centred coverage crop ([-1, 1]²).
+// The faces carry no landmarks, so this is a fixed template of where aligned faces put the
+// face oval, eyes and mouth (mean-face positions); the similarity transform moves it with the
+// face. Channel 0: face oval; channel 1: both eyes and the mouth.
+torch::Tensor RegionTemplate(int side, double coverage) {
+  auto s = (torch::arange(side, torch::kFloat32) + 0.5) / side * 2 - 1;  // source coords
+  auto u = (s / coverage).view({1, side});                                // crop coords (x)
+  auto v = (s / coverage).view({side, 1});                                // (y)
+  auto ellipse = [&](double cx, double cy, double rx, double ry) {
+    auto d = (u - cx) * (u - cx) / (rx * rx) + (v - cy) * (v - cy) / (ry * ry);
+    return (d <= 1).to(torch::kFloat32);
+  };
+  auto face = ellipse(0, 0.05, 0.8, 0.95);
+  auto features = torch::clamp(ellipse(-0.36, -0.22, 0.24, 0.14) + ellipse(0.36, -0.22, 0.24, 0.14) +
+                                   ellipse(0, 0.52, 0.36, 0.18),
+                               0, 1);
+  return torch::stack({face, features}).unsqueeze(0);
+}
+
+}  // namespace
+
+at::Generator MakeCpuGenerator(uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+Augmenter::Augmenter(const FaceSet& set, const AugmentOptions& options) : options_(options) {
+  if (auto error = set.Check(); !error.empty()) throw FatalError(error);
+  if (auto error = options.Check(); !error.empty()) throw FatalError(error);
+  // Pre-scale so the crop is output_size px: sampling then needs no anti-aliasing.
+  const int side = static_cast<int>(std::ceil(options.output_size / options.coverage));
+  auto all = torch::from_blob(const_cast<uint8_t*>(set.pixels.data()),
+                              {set.count, set.height, set.width, 3}, torch::kUInt8);
+  faces_ = torch::empty({set.count, 3, side, side}, torch::kUInt8);
+  constexpr int64_t kChunk = 128;  // Bounded float temporaries.
+  for (int64_t start = 0; start < set.count; start += kChunk) {
+    const int64_t n = std::min<int64_t>(kChunk, set.count - start);
+    auto chunk = all.narrow(0, start, n).permute({0, 3, 1, 2}).to(torch::kFloat32);
+    if (set.height >= side && set.width >= side) {
+      chunk = torch::adaptive_avg_pool2d(chunk, {side, side});
+    } else {
+      chunk = F::interpolate(chunk, F::InterpolateFuncOptions()
+                                        .size(std::vector<int64_t>{side, side})
+                                        .mode(torch::kBilinear)
+                                        .align_corners(false));
+    }
+    faces_.narrow(0, start, n).copy_(chunk.round().clamp(0, 255));
+  }
+  regions_ = RegionTemplate(side, options.coverage);
+}
+
+TrainingBatch Augmenter::Random(int batch_size, at::Generator& generator) const {
+  auto indices = torch::randint(count(), {batch_size}, generator, torch::kLong);
+  return Augment(indices, generator);
+}
+
+TrainingBatch Augmenter::Augment(const torch::Tensor& indices, at::Generator& gen) const {
+  const int64_t n = indices.size(0);
+  const auto& o = options_;
+  // theta maps output coords to source coords (both normalised to [-1, 1]).
+  auto angle = Symmetric(n, gen) * (o.rotation_degrees * kPi / 180);
+  auto scale = (1 + Symmetric(n, gen) * o.scale) * o.coverage;
+  auto flip = o.flip ? 1 - 2 * (torch::rand({n}, gen) < 0.5).to(torch::kFloat32)
+                     : torch::ones({n});
+  auto tx = Symmetric(n, gen) * (2 * o.shift * o.coverage);
+  auto ty = Symmetric(n, gen) * (2 * o.shift * o.coverage);
+  auto c = torch::cos(angle) * scale, s = torch::sin(angle) * scale;
+  auto theta = torch::stack({torch::stack({c * flip, -s, tx}, 1),
+                             torch::stack({s * flip, c, ty}, 1)},
+                            1);
+  // Smooth random warp: 5x5 Gaussian displacements upsampled bicubically to the crop.
+  torch::Tensor warp;
+  if (o.warp > 0) {
+    auto coarse = torch::randn({n, 2, 5, 5}, gen, torch::kFloat32) * (o.warp * o.coverage);
+    warp = F::interpolate(coarse, F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{o.output_size, o.output_size})
+                                      .mode(torch::kBicubic)
+                                      .align_corners(true))
+               .permute({0, 2, 3, 1});
+  }
+  torch::Tensor jitter;
+  if (o.color > 0) {  // brightness, contrast, per-channel shift
+    jitter = torch::cat({Symmetric(n, gen).view({n, 1}) * o.color,
+                         Symmetric(n, gen).view({n, 1}) * o.color,
+                         torch::rand({n, 3}, gen) * o.color - o.color / 2},
+                        1);
+  }
+  return Sample(indices, theta, warp, jitter);
+}
+
+TrainingBatch Augmenter::Fixed(const torch::Tensor& indices) const {
+  const int64_t n = indices.size(0);
+  auto theta = torch::tensor({static_cast<float>(options_.coverage), 0.f, 0.f, 0.f,
+                              static_cast<float>(options_.coverage), 0.f})
+                   .view({1, 2, 3})
+                   .expand({n, 2, 3});
+  return Sample(indices, theta, {}, {});
+}
+
+TrainingBatch Augmenter::Sample(const torch::Tensor& indices, const torch::Tensor& theta,
+                                const torch::Tensor& warp, const torch::Tensor& jitter) const {
+  const int64_t n = indices.size(0);
+  const int64_t side = options_.output_size;
+  auto source = faces_.index_select(0, indices).to(torch::kFloat32).div_(255);
+  auto grid = F::affine_grid(theta, {n, 3, side, side}, /*align_corners=*/false);
+  const auto sample = F::GridSampleFuncOptions()
+                          .mode(torch::kBilinear)
+                          .padding_mode(torch::kBorder)
+                          .align_corners(false);
+  TrainingBatch batch;
+  batch.target = F::grid_sample(source, grid, sample);
+  batch.input = warp.defined() ? F::grid_sample(source, grid + warp, sample) : batch.target.clone();
+  batch.regions = F::grid_sample(regions_.expand({n, 2, -1, -1}), grid,
+                                 F::GridSampleFuncOptions()
+                                     .mode(torch::kBilinear)
+                                     .padding_mode(torch::kZeros)
+                                     .align_corners(false));
+  if (jitter.defined()) {
+    auto brightness = jitter.narrow(1, 0, 1).view({n, 1, 1, 1});
+    auto contrast = 1 + jitter.narrow(1, 1, 1).view({n, 1, 1, 1});
+    auto channel = jitter.narrow(1, 2, 3).view({n, 3, 1, 1});
+    auto apply = [&](torch::Tensor& x) {
+      x = ((x - 0.5) * contrast + 0.5 + brightness + channel).clamp_(0, 1);
+    };
+    apply(batch.target);
+    apply(batch.input);
+  }
+  return batch;
+}
+
+}  // namespace faceswap

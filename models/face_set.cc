@@ -1,0 +1,55 @@
+#include "models/face_set.h"
+
+#include <cstring>
+#include <filesystem>
+
+#include <torch/torch.h>
+
+#include "pipeline/check.h"  // FatalError (header-only part; models/ does not link pipeline/)
+
+namespace faceswap {
+
+std::string FaceSet::Check() const {
+  if (count <= 0) return "face set '" + name + "' is empty";
+  if (height < 8 || width < 8) return "face set '" + name + "' has faces smaller than 8 px";
+  if (pixels.size() != static_cast<size_t>(count) * height * width * 3) {
+    return "face set '" + name + "' has " + std::to_string(pixels.size()) +
+           " bytes, expected count x height x width x 3";
+  }
+  return "";
+}
+
+void SaveFaceSet(const FaceSet& set, const std::string& path) {
+  if (auto error = set.Check(); !error.empty()) throw FatalError(error);
+  auto tensor = torch::from_blob(const_cast<uint8_t*>(set.pixels.data()),
+                                 {set.count, set.height, set.width, 3}, torch::kUInt8);
+  const std::string temp = path + ".tmp";
+  torch::save(tensor, temp);
+  std::filesystem::rename(temp, path);
+}
+
+FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
+  torch::Tensor tensor;
+  try {
+    torch::load(tensor, path);
+  } catch (const std::exception& e) {
+    throw FatalError("cannot read packed face set '" + path +
+               "': expected a file written by 'faceswap pack-faces' (" +
+               std::string(e.what()).substr(0, 120) + ")");
+  }
+  if (tensor.dim() != 4 || tensor.size(3) != 3 || tensor.scalar_type() != torch::kUInt8) {
+    throw FatalError("packed face set '" + path + "' holds a tensor of shape " +
+               std::to_string(tensor.dim()) + "-D, expected uint8 N x H x W x 3");
+  }
+  FaceSet set;
+  set.name = name;
+  set.count = static_cast<int>(tensor.size(0));
+  set.height = static_cast<int>(tensor.size(1));
+  set.width = static_cast<int>(tensor.size(2));
+  tensor = tensor.contiguous();
+  set.pixels.resize(tensor.numel());
+  std::memcpy(set.pixels.data(), tensor.data_ptr<uint8_t>(), set.pixels.size());
+  return set;
+}
+
+}  // namespace faceswap

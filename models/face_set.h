@@ -1,0 +1,27 @@
+// A set of aligned face images of one identity, held in memory as uint8 (torch-free header so
+// tools/ can fill it from image files without compiling LibTorch).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace faceswap {
+
+struct FaceSet {
+  std::string name;             // Identity name ("A", "franck", ...).
+  int count = 0;                // Number of faces.
+  int height = 0, width = 0;    // Pixel size of every face (all equal).
+  std::vector<uint8_t> pixels;  // count x height x width x 3, interleaved, channel order as loaded.
+
+  // "" when consistent, else a message naming the set and the problem.
+  std::string Check() const;
+};
+
+// Packed face-set file: one LibTorch archive holding a uint8 NHWC tensor (no image codec
+// needed to read it back, e.g. on a GPU machine with LibTorch only).
+void SaveFaceSet(const FaceSet& set, const std::string& path);
+// Throws FatalError naming the file when it is missing or not a packed face set.
+FaceSet LoadFaceSet(const std::string& path, const std::string& name);
+
+}  // namespace faceswap

@@ -1,0 +1,228 @@
+#include "models/model_config.h"
+
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "pipeline/check.h"  // FatalError (header-only part).
+
+namespace faceswap {
+namespace {
+
+// Minimal JSON value and recursive-descent parser (objects, arrays, strings, numbers, bools).
+struct Json {
+  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
+  bool boolean = false;
+  double number = 0;
+  std::string string;
+  std::vector<Json> array;
+  std::map<std::string, Json> object;
+};
+
+class Parser {
+ public:
+  explicit Parser(const std::string& text) : s_(text) {}
+  Json Parse() {
+    Json v = Value();
+    Space();
+    if (i_ != s_.size()) Fail("trailing characters");
+    return v;
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& what) {
+    throw std::runtime_error(what + " at offset " + std::to_string(i_));
+  }
+  void Space() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  bool Eat(char c) {
+    Space();
+    if (i_ < s_.size() && s_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  std::string String() {
+    if (!Eat('"')) Fail("expected a string");
+    std::string out;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      char c = s_[i_++];
+      if (c == '\\') {
+        if (i_ >= s_.size()) Fail("bad escape");
+        char e = s_[i_++];
+        switch (e) {
+          case 'n': out += '\n'; break;
+          case 't': out += '\t'; break;
+          case 'r': out += '\r'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'u': {
+            if (i_ + 4 > s_.size()) Fail("bad \\u escape");
+            const unsigned code = std::stoul(s_.substr(i_, 4), nullptr, 16);
+            i_ += 4;
+            if (code < 0x80) {
+              out += static_cast<char>(code);
+            } else if (code < 0x800) {
+              out += static_cast<char>(0xC0 | (code >> 6));
+              out += static_cast<char>(0x80 | (code & 0x3F));
+            } else {
+              out += static_cast<char>(0xE0 | (code >> 12));
+              out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+              out += static_cast<char>(0x80 | (code & 0x3F));
+            }
+            break;
+          }
+          default: out += e;
+        }
+      } else {
+        out += c;
+      }
+    }
+    if (i_ >= s_.size()) Fail("unterminated string");
+    ++i_;
+    return out;
+  }
+  Json Value() {
+    Space();
+    if (i_ >= s_.size()) Fail("unexpected end");
+    Json v;
+    const char c = s_[i_];
+    if (c == '{') {
+      ++i_;
+      v.kind = Json::kObject;
+      if (Eat('}')) return v;
+      do {
+        Space();
+        std::string key = String();
+        if (!Eat(':')) Fail("expected ':'");
+        v.object[key] = Value();
+      } while (Eat(','));
+      if (!Eat('}')) Fail("expected '}'");
+    } else if (c == '[') {
+      ++i_;
+      v.kind = Json::kArray;
+      if (Eat(']')) return v;
+      do v.array.push_back(Value());
+      while (Eat(','));
+      if (!Eat(']')) Fail("expected ']'");
+    } else if (c == '"') {
+      v.kind = Json::kString;
+      v.string = String();
+    } else if (s_.compare(i_, 4, "true") == 0) {
+      v.kind = Json::kBool, v.boolean = true, i_ += 4;
+    } else if (s_.compare(i_, 5, "false") == 0) {
+      v.kind = Json::kBool, i_ += 5;
+    } else if (s_.compare(i_, 4, "null") == 0) {
+      i_ += 4;
+    } else {
+      size_t used = 0;
+      try {
+        v.number = std::stod(s_.substr(i_, 40), &used);
+      } catch (...) {
+        Fail("unexpected character");
+      }
+      v.kind = Json::kNumber;
+      i_ += used;
+    }
+    return v;
+  }
+  const std::string& s_;
+  size_t i_ = 0;
+};
+
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string Number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.9g", x);
+  return buf;
+}
+
+}  // namespace
+
+std::string ModelInfo::ToJson() const {
+  std::ostringstream os;
+  os << "{\n"
+     << "  \"format_version\": " << format_version << ",\n"
+     << "  \"architecture\": " << Quote(architecture) << ",\n"
+     << "  \"input_size\": " << input_size << ",\n"
+     << "  \"mask_output\": " << (mask_output ? "true" : "false") << ",\n"
+     << "  \"coverage\": " << Number(coverage) << ",\n"
+     << "  \"identities\": [";
+  for (size_t i = 0; i < identities.size(); ++i) os << (i ? ", " : "") << Quote(identities[i]);
+  os << "],\n"
+     << "  \"iteration\": " << iteration << ",\n"
+     << "  \"checkpoint\": " << Quote(checkpoint) << ",\n"
+     << "  \"precision\": " << Quote(precision) << ",\n"
+     << "  \"loss\": {";
+  for (size_t i = 0; i < loss.size() && i < identities.size(); ++i) {
+    os << (i ? ", " : "") << Quote(identities[i]) << ": " << Number(loss[i]);
+  }
+  os << "}\n}\n";
+  return os.str();
+}
+
+ModelInfo ModelInfo::FromJson(const std::string& text, const std::string& path) {
+  Json root;
+  try {
+    root = Parser(text).Parse();
+  } catch (const std::exception& e) {
+    throw FatalError("model file '" + path + "' is not valid JSON: " + e.what());
+  }
+  auto field = [&](const char* name, Json::Kind kind) -> const Json& {
+    if (root.kind != Json::kObject) throw FatalError("model file '" + path + "' is not an object");
+    auto it = root.object.find(name);
+    if (it == root.object.end() || it->second.kind != kind) {
+      throw FatalError("model file '" + path + "' lacks a valid '" + name + "' field");
+    }
+    return it->second;
+  };
+  ModelInfo info;
+  info.format_version = static_cast<int>(field("format_version", Json::kNumber).number);
+  if (info.format_version != kFormatVersion) {
+    throw FatalError("model file '" + path + "' has format version " +
+                     std::to_string(info.format_version) + "; this build reads version " +
+                     std::to_string(kFormatVersion));
+  }
+  info.architecture = field("architecture", Json::kString).string;
+  info.input_size = static_cast<int>(field("input_size", Json::kNumber).number);
+  info.mask_output = field("mask_output", Json::kBool).boolean;
+  info.coverage = field("coverage", Json::kNumber).number;
+  for (const auto& v : field("identities", Json::kArray).array) {
+    if (v.kind != Json::kString) throw FatalError("model file '" + path + "': bad identity");
+    info.identities.push_back(v.string);
+  }
+  info.iteration = static_cast<int64_t>(field("iteration", Json::kNumber).number);
+  info.checkpoint = field("checkpoint", Json::kString).string;
+  if (auto it = root.object.find("precision"); it != root.object.end()) {
+    info.precision = it->second.string;
+  }
+  if (auto it = root.object.find("loss"); it != root.object.end()) {
+    for (const auto& name : info.identities) {
+      auto l = it->second.object.find(name);
+      info.loss.push_back(l == it->second.object.end() ? 0.0 : l->second.number);
+    }
+  }
+  return info;
+}
+
+}  // namespace faceswap

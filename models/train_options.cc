@@ -1,0 +1,62 @@
+#include "models/train_options.h"
+
+#include "pipeline/check.h"  // OptionCheck (header-only templates used here).
+
+namespace faceswap {
+namespace {
+
+std::string OneOf(const std::string& name, const std::string& value,
+                  std::initializer_list<const char*> choices) {
+  std::string list;
+  for (const char* c : choices) {
+    if (value == c) return "";
+    list += (list.empty() ? "" : ", ") + std::string(c);
+  }
+  return "invalid value '" + value + "' for option '" + name + "': expected one of " + list;
+}
+
+}  // namespace
+
+std::string AugmentOptions::Check() const {
+  return OptionCheck()
+      .Range("size", output_size, 16, 1024)
+      .Range("coverage", coverage, 0.1, 1.0)
+      .Range("rotation", rotation_degrees, 0.0, 180.0)
+      .Range("scale", scale, 0.0, 0.5)
+      .Range("shift", shift, 0.0, 0.5)
+      .Range("warp", warp, 0.0, 0.5)
+      .Range("color", color, 0.0, 0.5)
+      .Error();
+}
+
+std::string LossOptions::Check() const {
+  if (auto e = OneOf("loss", kind, {"mae", "mse", "ssim", "ssim+mae", "ssim+mse"}); !e.empty()) {
+    return e;
+  }
+  return OptionCheck()
+      .Range("face-weight", face_weight, 0.0, 100.0)
+      .Range("eye-mouth-weight", eye_mouth_weight, 0.0, 100.0)
+      .Range("mask-weight", mask_weight, 0.0, 100.0)
+      .Error();
+}
+
+std::string TrainOptions::Check() const {
+  for (const auto& e : {OneOf("model", architecture, {"original", "lite", "hq"}),
+                        OneOf("device", device, {"auto", "cpu", "cuda"}),
+                        OneOf("precision", precision, {"auto", "fp32", "bf16"})}) {
+    if (!e.empty()) return e;
+  }
+  std::string e = OptionCheck()
+                      .Range("batch-size", batch_size, 1, 4096)
+                      .Range("lr", learning_rate, 1e-9, 1.0)
+                      .Range("beta1", beta1, 0.0, 0.9999)
+                      .Range("beta2", beta2, 0.0, 0.999999)
+                      .Range("keep", keep, 1, 1000)
+                      .Range("queue-depth", queue_depth, 1, 64)
+                      .Error();
+  if (!e.empty()) return e;
+  if (e = augment.Check(); !e.empty()) return e;
+  return loss.Check();
+}
+
+}  // namespace faceswap

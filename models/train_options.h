@@ -1,0 +1,50 @@
+// Options of training (torch-free so tools/ can fill them without compiling LibTorch).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace faceswap {
+
+struct AugmentOptions {
+  int output_size = 64;           // Side of the network's crop (set from the architecture).
+  double coverage = 0.625;        // Centred fraction of the stored aligned face that is used.
+  double rotation_degrees = 10;   // Similarity transform: rotation uniform in +-this.
+  double scale = 0.05;            // Scale uniform in 1 +- this.
+  double shift = 0.05;            // Shift uniform in +- this fraction of the crop.
+  bool flip = true;               // Horizontal flip with probability 1/2.
+  double warp = 0.06;             // Std of the random warp grid (fraction of the crop half-side).
+  double color = 0.08;            // Brightness/contrast/channel jitter amplitude (0 = off).
+
+  std::string Check() const;  // "" when valid.
+};
+
+struct LossOptions {
+  std::string kind = "ssim+mae";  // mae | mse | ssim | ssim+mae | ssim+mse
+  // Extra weight of the face region (template mask channel of the target), 0 = off: the pixel
+  // weight becomes 1 + face_weight * face + eye_mouth_weight * eyes_and_mouth.
+  double face_weight = 0;
+  double eye_mouth_weight = 0;     // Extra weight of the eye and mouth regions, 0 = off.
+  double mask_weight = 1;          // Weight of the mask branch's MAE (mask models only).
+
+  std::string Check() const;  // "" when valid.
+};
+
+struct TrainOptions {
+  std::string architecture = "original";  // original | lite | hq (fixed once a model exists)
+  bool mask_output = false;               // Decoders get a mask branch (fixed once created).
+  int batch_size = 16;                    // Faces per identity per iteration.
+  double learning_rate = 5e-5;            // Adam learning rate.
+  double beta1 = 0.5, beta2 = 0.999;      // Adam betas (as faceswap's original model).
+  std::string device = "auto";            // auto | cpu | cuda
+  std::string precision = "auto";         // auto | fp32 | bf16 (autocast; auto: see trainer.cc)
+  int64_t seed = -1;                      // >= 0: reproducible run on CPU.
+  int keep = 3;                           // Checkpoints kept.
+  int queue_depth = 3;                    // Prepared batches buffered per identity.
+  AugmentOptions augment;
+  LossOptions loss;
+
+  std::string Check() const;  // "" when valid.
+};
+
+}  // namespace faceswap

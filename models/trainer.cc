@@ -1,0 +1,381 @@
+#include "models/trainer.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <ATen/autocast_mode.h>
+#include <torch/cuda.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "models/augment.h"
+#include "models/autoencoder.h"
+#include "models/batch_feeder.h"
+#include "models/checkpoint.h"
+#include "models/losses.h"
+#include "pipeline/check.h"
+
+namespace faceswap {
+namespace {
+
+// Autocast on/off for one device type, valid for LibTorch 1.13 and 2.x.
+void SetAutocast(const torch::Device& device, bool enabled) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  const auto type = device.is_cuda() ? at::kCUDA : at::kCPU;
+  at::autocast::set_autocast_dtype(type, at::kBFloat16);
+  at::autocast::set_autocast_enabled(type, enabled);
+#else
+  if (device.is_cuda()) {
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(enabled);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(enabled);
+  }
+#endif
+  if (!enabled) at::autocast::clear_cache();
+}
+
+class AutocastScope {
+ public:
+  AutocastScope(const torch::Device& device, bool enabled) : device_(device), enabled_(enabled) {
+    if (enabled_) SetAutocast(device_, true);
+  }
+  ~AutocastScope() {
+    if (enabled_) SetAutocast(device_, false);
+  }
+
+ private:
+  torch::Device device_;
+  bool enabled_;
+};
+
+std::string HistoryCsv(const std::vector<std::vector<double>>& history) {
+  std::ostringstream os;
+  os.precision(7);
+  for (const auto& row : history) {
+    for (size_t i = 0; i < row.size(); ++i) os << (i ? "," : "") << row[i];
+    os << '\n';
+  }
+  return os.str();
+}
+
+std::vector<std::vector<double>> ParseHistory(const std::string& text) {
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<double> row;
+    std::istringstream cells(line);
+    std::string cell;
+    while (std::getline(cells, cell, ',')) row.push_back(std::atof(cell.c_str()));
+    if (!row.empty()) rows.push_back(row);
+  }
+  return rows;
+}
+
+torch::Device ResolveDevice(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
+  if (name == "cuda") {
+    throw FatalError(
+        "--device cuda: no CUDA device is available (this needs a CUDA LibTorch, chosen with "
+        "Torch_DIR at configure time, and a visible GPU); use --device cpu");
+  }
+  return torch::kCPU;
+}
+
+}  // namespace
+
+bool CpuHasBf16(std::string* features, bool* has_amx) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  bool amx = false, avx512 = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w) {
+      amx |= w == "amx_bf16";
+      avx512 |= w == "avx512_bf16";
+    }
+    break;
+  }
+  if (features) {
+    *features = amx && avx512 ? "amx_bf16 avx512_bf16"
+                : amx         ? "amx_bf16"
+                : avx512      ? "avx512_bf16"
+                              : "no bf16 instructions";
+  }
+  if (has_amx) *has_amx = amx;
+  return amx || avx512;
+}
+
+struct Trainer::Impl {
+  std::string dir;
+  TrainOptions options;
+  ModelInfo info;
+  bool resumed = false;
+  torch::Device device{torch::kCPU};
+  bool bf16 = false;
+  std::string precision_reason;
+  Autoencoder model{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  std::vector<std::shared_ptr<const Augmenter>> augmenters;
+  std::vector<std::unique_ptr<BatchFeeder>> feeders;
+  std::vector<std::vector<double>> history;
+  int rollbacks_in_a_row = 0;
+
+  void Rollback(StepResult& result, const std::string& why) {
+    if (++rollbacks_in_a_row > 3) {
+      throw FatalError("training diverges (" + why + ") again after " +
+                       std::to_string(rollbacks_in_a_row - 1) +
+                       " rollbacks: lower --lr or use --precision fp32");
+    }
+    const std::string precision = info.precision;
+    info = ReadModelInfo(dir);
+    info.precision = precision;
+    const std::string text = LoadCheckpoint(dir, info, model, optimizer.get(), device);
+    history = ParseHistory(text);
+    result.rolled_back = true;
+    result.iteration = info.iteration;
+    result.message = why + "; rolled back to the last good checkpoint (iteration " +
+                     std::to_string(info.iteration) + ")";
+  }
+};
+
+Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
+                 const std::vector<FaceSet>& identities)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.dir = model_dir;
+  m.options = options_in;
+  TrainOptions& o = m.options;
+  if (auto e = o.Check(); !e.empty()) throw FatalError(e);
+  if (identities.size() < 2) {
+    throw FatalError("training needs at least 2 identities, got " +
+                     std::to_string(identities.size()));
+  }
+  std::vector<std::string> names;
+  for (const auto& set : identities) {
+    if (auto e = set.Check(); !e.empty()) throw FatalError(e);
+    names.push_back(set.name);
+  }
+
+  if (HasModel(model_dir)) {
+    m.info = ReadModelInfo(model_dir);
+    m.resumed = true;
+    if (m.info.architecture != o.architecture) {
+      throw FatalError("model in '" + model_dir + "' is a '" + m.info.architecture +
+                       "' model but --model " + o.architecture + " was given");
+    }
+    if (m.info.identities != names) {
+      std::string stored;
+      for (const auto& n : m.info.identities) stored += (stored.empty() ? "" : ", ") + n;
+      throw FatalError("model in '" + model_dir + "' was trained on identities " + stored +
+                       " (in this order); give the same identities to resume");
+    }
+    o.mask_output = m.info.mask_output;
+    o.augment.coverage = m.info.coverage;
+  } else {
+    m.info.architecture = o.architecture;
+    m.info.mask_output = o.mask_output;
+    m.info.coverage = o.augment.coverage;
+    m.info.identities = names;
+  }
+  const ArchitectureSpec spec = GetArchitecture(o.architecture);
+  m.info.input_size = spec.input_size;
+  o.augment.output_size = spec.input_size;
+
+  uint64_t seed = o.seed >= 0 ? static_cast<uint64_t>(o.seed) : std::random_device{}();
+  torch::manual_seed(seed);
+
+  m.device = ResolveDevice(o.device);
+  std::string features;
+  bool amx = false;
+  const bool cpu_bf16 = CpuHasBf16(&features, &amx);
+  if (o.precision == "bf16") {
+    m.bf16 = true;
+    m.precision_reason = "requested";
+    if (m.device.is_cpu() && !cpu_bf16) {
+      throw FatalError("--precision bf16: this CPU has no bf16 instructions (" + features +
+                       "); use fp32");
+    }
+  } else if (o.precision == "auto" && m.device.is_cpu()) {
+    // See trainer notes in tools/bench/train_bench.cc: bf16 autocast pays on AMX; with
+    // AVX512-BF16 alone the measured gain decides (kAutoBf16OnAvx512).
+    m.bf16 = amx;
+    m.precision_reason = "CPU: " + features + (amx ? " -> bf16 autocast" : " -> fp32 (bf16 pays only with AMX)");
+  } else {
+    m.precision_reason = o.precision == "fp32" ? "requested" : "GPU default";
+  }
+  m.info.precision = m.bf16 ? "bf16" : "fp32";
+
+  m.model = CreateAutoencoder({o.architecture, static_cast<int>(identities.size()), o.mask_output});
+  m.model->to(m.device);
+  m.optimizer = std::make_unique<torch::optim::Adam>(
+      m.model->parameters(),
+      torch::optim::AdamOptions(o.learning_rate).betas(std::make_tuple(o.beta1, o.beta2)));
+  if (m.resumed) {
+    m.history = ParseHistory(LoadCheckpoint(model_dir, m.info, m.model, m.optimizer.get(), m.device));
+    // A learning rate given now applies from now on.
+    for (auto& group : m.optimizer->param_groups()) {
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(o.learning_rate);
+    }
+  } else {
+    SaveCheckpoint(model_dir, m.info, m.model, m.optimizer.get(), "", {o.keep});
+  }
+
+  for (size_t i = 0; i < identities.size(); ++i) {
+    m.augmenters.push_back(std::make_shared<Augmenter>(identities[i], o.augment));
+    // Distinct stream per identity and per resumed iteration count.
+    m.feeders.push_back(std::make_unique<BatchFeeder>(
+        m.augmenters.back(), o.batch_size, seed * 1000003 + i * 7919 + m.info.iteration,
+        o.queue_depth));
+  }
+}
+
+Trainer::~Trainer() = default;
+
+StepResult Trainer::Step() {
+  Impl& m = *impl_;
+  const int n = static_cast<int>(m.feeders.size());
+  std::vector<TrainingBatch> batches;
+  std::vector<torch::Tensor> inputs;
+  for (auto& feeder : m.feeders) {
+    batches.push_back(feeder->Next());
+    auto& b = batches.back();
+    if (!m.device.is_cpu()) {
+      b.input = b.input.to(m.device, /*non_blocking=*/true);
+      b.target = b.target.to(m.device, true);
+      b.regions = b.regions.to(m.device, true);
+    }
+    inputs.push_back(b.input);
+  }
+  m.model->train();
+  std::vector<torch::Tensor> outputs;
+  {
+    // Joint step: all identities' faces through the shared encoder in one batch.
+    AutocastScope autocast(m.device, m.bf16);
+    auto latent = m.model->encoder->forward(torch::cat(inputs, 0));
+    auto parts = latent.chunk(n, 0);
+    for (int i = 0; i < n; ++i) outputs.push_back(m.model->Decode(i, parts[i]));
+  }
+  torch::Tensor total;
+  std::vector<torch::Tensor> losses;
+  for (int i = 0; i < n; ++i) {
+    auto out = outputs[i].to(torch::kFloat32);
+    auto loss = ReconstructionLoss(out.narrow(1, 0, 3), batches[i].target, batches[i].regions,
+                                   m.options.loss);
+    if (m.options.mask_output) {
+      loss = loss + m.options.loss.mask_weight *
+                        (out.narrow(1, 3, 1) - batches[i].regions.narrow(1, 0, 1)).abs().mean();
+    }
+    losses.push_back(loss);
+    total = total.defined() ? total + loss : loss;
+  }
+  StepResult result;
+  auto values = torch::stack(losses).detach().to(torch::kCPU, torch::kFloat64);
+  for (int i = 0; i < n; ++i) result.loss.push_back(values[i].item<double>());
+  for (double l : result.loss) {
+    if (!std::isfinite(l)) {
+      m.Rollback(result, "loss is NaN/Inf at iteration " + std::to_string(m.info.iteration + 1));
+      return result;
+    }
+  }
+  m.optimizer->zero_grad();
+  total.backward();
+  m.optimizer->step();
+  m.rollbacks_in_a_row = 0;
+  ++m.info.iteration;
+  m.info.loss = result.loss;
+  std::vector<double> row{static_cast<double>(m.info.iteration)};
+  row.insert(row.end(), result.loss.begin(), result.loss.end());
+  m.history.push_back(std::move(row));
+  result.iteration = m.info.iteration;
+  return result;
+}
+
+bool Trainer::Save() {
+  Impl& m = *impl_;
+  try {
+    SaveCheckpoint(m.dir, m.info, m.model, m.optimizer.get(), HistoryCsv(m.history), {m.options.keep});
+    return true;
+  } catch (const NonFiniteError& e) {
+    StepResult ignored;
+    m.Rollback(ignored, e.what());
+    return false;
+  }
+}
+
+int64_t Trainer::iteration() const { return impl_->info.iteration; }
+bool Trainer::resumed() const { return impl_->resumed; }
+const ModelInfo& Trainer::info() const { return impl_->info; }
+std::string Trainer::device() const { return impl_->device.str(); }
+std::string Trainer::precision() const { return impl_->bf16 ? "bf16" : "fp32"; }
+std::string Trainer::precision_reason() const { return impl_->precision_reason; }
+const std::vector<std::vector<double>>& Trainer::history() const { return impl_->history; }
+
+double Trainer::feeder_wait_seconds() const {
+  double total = 0;
+  for (const auto& f : impl_->feeders) total += f->wait_seconds();
+  return total;
+}
+
+Image Trainer::Preview(int columns) {
+  Impl& m = *impl_;
+  torch::NoGradGuard no_grad;
+  m.model->eval();
+  const int n = static_cast<int>(m.augmenters.size());
+  const int side = m.info.input_size;
+  std::vector<torch::Tensor> rows;
+  for (int i = 0; i < n; ++i) {
+    const int count = m.augmenters[i]->count();
+    auto indices = torch::linspace(0, count - 1, columns).round().to(torch::kLong);
+    auto faces = m.augmenters[i]->Fixed(indices).target.to(m.device);
+    auto latent = m.model->encoder->forward(faces);
+    rows.push_back(faces);
+    rows.push_back(m.model->Decode(i, latent).narrow(1, 0, 3));
+    for (int j = 0; j < n; ++j) {
+      if (j != i) rows.push_back(m.model->Decode(j, latent).narrow(1, 0, 3));
+    }
+  }
+  // rows: R x (columns x 3 x S x S) -> (R*S) x (columns*S) x 3
+  auto grid = torch::stack(rows).to(torch::kCPU, torch::kFloat32);  // R, C, 3, S, S
+  const int64_t r = grid.size(0);
+  grid = grid.permute({0, 3, 1, 4, 2}).reshape({r * side, columns * side, 3});
+  grid = grid.mul(255).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+  Image image;
+  image.height = static_cast<int>(grid.size(0));
+  image.width = static_cast<int>(grid.size(1));
+  image.pixels.assign(grid.data_ptr<uint8_t>(), grid.data_ptr<uint8_t>() + grid.numel());
+  m.model->train();
+  return image;
+}
+
+double Trainer::EvaluateSsim(const FaceSet& faces, int identity) {
+  Impl& m = *impl_;
+  torch::NoGradGuard no_grad;
+  m.model->eval();
+  Augmenter augmenter(faces, m.options.augment);
+  double sum = 0;
+  const int count = augmenter.count();
+  for (int start = 0; start < count; start += 64) {
+    auto indices = torch::arange(start, std::min(count, start + 64), torch::kLong);
+    auto target = augmenter.Fixed(indices).target.to(m.device);
+    auto out = m.model->Decode(identity, m.model->encoder->forward(target)).narrow(1, 0, 3);
+    sum += SsimPerImage(out, target).sum().item<double>();
+  }
+  m.model->train();
+  return sum / count;
+}
+
+void Trainer::PoisonWeightsForTest() {
+  torch::NoGradGuard no_grad;
+  impl_->model->encoder->parameters().front().view(-1)[0] = std::nan("");
+}
+
+}  // namespace faceswap

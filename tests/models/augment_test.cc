@@ -1,0 +1,112 @@
+#include "models/augment.h"
+
+#include <gtest/gtest.h>
+
+#include "models/batch_feeder.h"
+#include "tests/models/test_faces.h"
+
+namespace faceswap {
+namespace {
+
+const FaceSet& Faces() {
+  static const FaceSet set = testing::PatternFaces("a", 12, 160, 5);
+  return set;
+}
+
+TEST(Augment, ShapesAndRange) {
+  AugmentOptions o;
+  Augmenter aug(Faces(), o);
+  auto gen = MakeCpuGenerator(1);
+  auto b = aug.Random(5, gen);
+  for (const auto& t : {b.input, b.target}) {
+    EXPECT_EQ(t.sizes(), torch::IntArrayRef({5, 3, 64, 64}));
+    EXPECT_GE(t.min().item<float>(), 0.f);
+    EXPECT_LE(t.max().item<float>(), 1.f);
+  }
+  EXPECT_EQ(b.regions.sizes(), torch::IntArrayRef({5, 2, 64, 64}));
+  // The face template covers the middle of the crop, not the corners.
+  EXPECT_GT(b.regions.select(1, 0).select(1, 32).select(1, 32).min().item<float>(), 0.5f);
+  EXPECT_LT(b.regions.select(1, 0).select(1, 0).select(1, 0).max().item<float>(), 0.5f);
+}
+
+TEST(Augment, WarpChangesOnlyTheInput) {
+  // Same random stream, warp on vs off (colour jitter off: the warp noise is the last draw).
+  AugmentOptions warped;
+  warped.color = 0;
+  warped.warp = 0.1;
+  AugmentOptions plain = warped;
+  plain.warp = 0;
+  Augmenter a(Faces(), warped), b(Faces(), plain);
+  auto idx = torch::tensor({0, 3, 7}, torch::kLong);
+  auto g1 = MakeCpuGenerator(42), g2 = MakeCpuGenerator(42);
+  auto with_warp = a.Augment(idx, g1);
+  auto without = b.Augment(idx, g2);
+  // Targets are identical: the warp never reaches the target.
+  EXPECT_LT((with_warp.target - without.target).abs().max().item<float>(), 1e-6f);
+  // Unwarped: input == target; warped: input differs.
+  EXPECT_LT((without.input - without.target).abs().max().item<float>(), 1e-6f);
+  EXPECT_GT((with_warp.input - with_warp.target).abs().mean().item<float>(), 0.005f);
+}
+
+TEST(Augment, NoTransformGivesTheCentredCoverageCrop) {
+  AugmentOptions o;
+  o.rotation_degrees = o.scale = o.shift = o.warp = o.color = 0;
+  o.flip = false;
+  Augmenter aug(Faces(), o);
+  auto idx = torch::tensor({2, 5}, torch::kLong);
+  auto gen = MakeCpuGenerator(3);
+  auto random = aug.Augment(idx, gen);
+  auto fixed = aug.Fixed(idx);
+  EXPECT_LT((random.target - fixed.target).abs().max().item<float>(), 1e-5f);
+  // The crop is the centre of the stored face: compare with an area-resized centre crop.
+  const int side = 160, crop = 100;  // coverage 0.625 of 160 px
+  auto all = torch::from_blob(const_cast<uint8_t*>(Faces().pixels.data()), {12, side, side, 3},
+                              torch::kUInt8);
+  auto centre = all.index_select(0, idx)
+                    .narrow(1, (side - crop) / 2, crop)
+                    .narrow(2, (side - crop) / 2, crop)
+                    .permute({0, 3, 1, 2})
+                    .to(torch::kFloat32)
+                    .div(255);
+  auto expected = torch::adaptive_avg_pool2d(centre, {64, 64});
+  EXPECT_LT((fixed.target - expected).abs().mean().item<float>(), 0.01f);
+}
+
+TEST(Augment, FlipMirrorsTheTarget) {
+  AugmentOptions o;
+  o.rotation_degrees = o.scale = o.shift = o.warp = o.color = 0;
+  Augmenter aug(Faces(), o);
+  auto idx = torch::zeros({64}, torch::kLong);  // Same face 64 times: about half flipped.
+  auto gen = MakeCpuGenerator(9);
+  auto b = aug.Augment(idx, gen);
+  auto fixed = aug.Fixed(idx.narrow(0, 0, 1)).target;
+  int flipped = 0, same = 0;
+  for (int i = 0; i < 64; ++i) {
+    auto t = b.target.narrow(0, i, 1);
+    if ((t - fixed).abs().max().item<float>() < 1e-5f) ++same;
+    if ((t - fixed.flip({3})).abs().max().item<float>() < 1e-5f) ++flipped;
+  }
+  EXPECT_EQ(same + flipped, 64);
+  EXPECT_GT(flipped, 16);
+  EXPECT_GT(same, 16);
+}
+
+TEST(BatchFeeder, ReproducibleBackgroundBatches) {
+  auto aug = std::make_shared<const Augmenter>(Faces(), AugmentOptions{});
+  std::vector<torch::Tensor> first;
+  {
+    BatchFeeder feeder(aug, 4, 123, 2);
+    for (int i = 0; i < 3; ++i) first.push_back(feeder.Next().input);
+  }
+  BatchFeeder feeder(aug, 4, 123, 2);
+  for (int i = 0; i < 3; ++i) {
+    auto b = feeder.Next();
+    EXPECT_EQ(b.input.sizes(), torch::IntArrayRef({4, 3, 64, 64}));
+    EXPECT_TRUE(torch::equal(b.input, first[i])) << "batch " << i;
+  }
+  BatchFeeder other(aug, 4, 124, 2);
+  EXPECT_FALSE(torch::equal(other.Next().input, first[0]));
+}
+
+}  // namespace
+}  // namespace faceswap

@@ -1,0 +1,69 @@
+#include "tools/face_loader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/check.h"
+
+namespace faceswap {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsImage(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".webp";
+}
+
+}  // namespace
+
+FaceSet LoadFaces(const std::string& path, const std::string& name) {
+  if (!fs::exists(path)) {
+    throw FatalError("face folder '" + path + "' for identity '" + name + "' does not exist");
+  }
+  if (!fs::is_directory(path)) return LoadFaceSet(path, name);
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(path)) {
+    if (entry.is_regular_file() && IsImage(entry.path())) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  FaceSet set;
+  set.name = name;
+  int skipped = 0, resized = 0;
+  for (const auto& file : files) {
+    cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
+    if (image.empty()) {
+      ++skipped;
+      continue;
+    }
+    if (set.count == 0) {
+      set.height = image.rows;
+      set.width = image.cols;
+      set.pixels.reserve(files.size() * image.total() * 3);
+    } else if (image.rows != set.height || image.cols != set.width) {
+      cv::resize(image, image, cv::Size(set.width, set.height), 0, 0, cv::INTER_AREA);
+      ++resized;
+    }
+    if (!image.isContinuous()) image = image.clone();
+    set.pixels.insert(set.pixels.end(), image.data, image.data + image.total() * 3);
+    ++set.count;
+  }
+  if (set.count == 0) {
+    throw FatalError("no readable face image (png/jpg) in '" + path + "' for identity '" + name +
+                     "'");
+  }
+  if (skipped) spdlog::warn("{}: {} unreadable image(s) skipped in {}", name, skipped, path);
+  if (resized) {
+    spdlog::warn("{}: {} face(s) resized to {}x{} to match the first", name, resized, set.width,
+                 set.height);
+  }
+  return set;
+}
+
+}  // namespace faceswap

@@ -1,0 +1,263 @@
+// `faceswap train`: shared encoder, one decoder per identity, on folders of aligned faces.
+//
+//   faceswap train -A faces/franck -B faces/other -o models/franck -t lite --minutes 30
+//   faceswap train --identity anna=faces/a --identity bob=faces/b --identity cy=faces/c -o m
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "models/trainer.h"
+#include "pipeline/check.h"
+#include "pipeline/progress.h"
+#include "tools/command.h"
+#include "tools/face_loader.h"
+#include "tools/train_previews.h"
+
+namespace faceswap {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) {
+  g_interrupted = true;
+  std::signal(SIGINT, SIG_DFL);  // A second Ctrl-C ends at once.
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+struct TrainCommandOptions {
+  std::vector<std::string> identities;  // NAME=FOLDER (or packed face-set file)
+  std::string folder_a, folder_b;       // -A / -B shortcuts (identities "A" and "B")
+  std::string model_dir;                // Model folder (created or resumed)
+  int64_t iterations = 0;               // Stop after this many iterations in this run (0: no limit)
+  double minutes = 0;                   // Stop after this many minutes (0: no limit)
+  int64_t save_every = 1000;            // Save every N iterations
+  double save_minutes = 10;             // ... and every N minutes
+  int64_t preview_every = 250;          // Preview PNGs every N iterations (0: only at exit)
+  int preview_columns = 6;              // Faces per identity in the preview
+  std::string timelapse;                // Keep every preview here
+  TrainOptions train;
+};
+
+std::vector<FaceSet> LoadIdentities(const TrainCommandOptions& o) {
+  std::vector<std::pair<std::string, std::string>> named;
+  if (!o.folder_a.empty()) named.emplace_back("A", o.folder_a);
+  if (!o.folder_b.empty()) named.emplace_back("B", o.folder_b);
+  for (const auto& spec : o.identities) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw FatalError("invalid value '" + spec + "' for option '--identity': expected NAME=FOLDER");
+    }
+    named.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+  }
+  for (size_t i = 0; i < named.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (named[i].first == named[j].first) {
+        throw FatalError("identity '" + named[i].first + "' given twice");
+      }
+    }
+  }
+  if (named.size() < 2) {
+    throw FatalError("train needs at least 2 identities: give -A FOLDER -B FOLDER or "
+                     "--identity NAME=FOLDER twice or more");
+  }
+  std::vector<FaceSet> sets;
+  for (const auto& [name, folder] : named) {
+    sets.push_back(LoadFaces(folder, name));
+    spdlog::info("identity {}: {} faces {}x{} from {}", name, sets.back().count,
+                 sets.back().width, sets.back().height, folder);
+  }
+  return sets;
+}
+
+void WritePreviews(Trainer& trainer, const TrainCommandOptions& o) {
+  WritePreviewPng(trainer.Preview(o.preview_columns), (fs::path(o.model_dir) / "preview.png").string());
+  WriteLossCurvePng(trainer.history(), trainer.info().identities,
+                    (fs::path(o.model_dir) / "loss.png").string());
+  if (!o.timelapse.empty()) {
+    char name[64];
+    std::snprintf(name, sizeof name, "%09lld", static_cast<long long>(trainer.iteration()));
+    fs::copy_file(fs::path(o.model_dir) / "preview.png",
+                  fs::path(o.timelapse) / (std::string("preview_") + name + ".png"),
+                  fs::copy_options::overwrite_existing);
+    fs::copy_file(fs::path(o.model_dir) / "loss.png",
+                  fs::path(o.timelapse) / (std::string("loss_") + name + ".png"),
+                  fs::copy_options::overwrite_existing);
+  }
+}
+
+int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
+  if (auto e = o.train.Check(); !e.empty()) throw FatalError(e);
+  std::vector<FaceSet> sets = LoadIdentities(o);
+  if (!o.timelapse.empty()) fs::create_directories(o.timelapse);
+  Trainer trainer(o.model_dir, o.train, sets);
+  sets.clear();  // The trainer keeps its own pre-scaled copy.
+  spdlog::info("{} model '{}' ({}) at iteration {}; device {}, precision {} ({})",
+               trainer.resumed() ? "resuming" : "created", o.model_dir,
+               trainer.info().architecture, trainer.iteration(), trainer.device(),
+               trainer.precision(), trainer.precision_reason());
+
+  g_interrupted = false;
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto last_save = start, last_print = start;
+  const bool live = ProgressEnabled(context.progress);
+  const int identities = static_cast<int>(trainer.info().identities.size());
+  std::vector<double> recent(identities, 0.0);
+  int recent_count = 0;
+  int64_t steps = 0;
+  auto minutes_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count() / 60;
+  };
+  while (!g_interrupted) {
+    if (o.iterations > 0 && steps >= o.iterations) break;
+    if (o.minutes > 0 && minutes_since(start) >= o.minutes) break;
+    const StepResult r = trainer.Step();
+    if (r.rolled_back) {
+      spdlog::warn("{}", r.message);
+      continue;
+    }
+    ++steps;
+    for (int i = 0; i < identities; ++i) recent[i] += r.loss[i];
+    ++recent_count;
+    const double elapsed_min = minutes_since(start);
+    if ((live && minutes_since(last_print) * 60 >= 1) || minutes_since(last_print) >= 0.5 ||
+        (o.iterations > 0 && steps == o.iterations)) {
+      const double rate = steps / (elapsed_min * 60);
+      double eta = -1;
+      if (o.iterations > 0) eta = (o.iterations - steps) / rate;
+      if (o.minutes > 0) {
+        const double by_time = (o.minutes - elapsed_min) * 60;
+        eta = eta < 0 ? by_time : std::min(eta, by_time);
+      }
+      std::string line = "iteration " + std::to_string(r.iteration) + "  loss";
+      char buf[64];
+      for (int i = 0; i < identities; ++i) {
+        std::snprintf(buf, sizeof buf, " %s %.4f", trainer.info().identities[i].c_str(),
+                      recent[i] / recent_count);
+        line += buf;
+        recent[i] = 0;
+      }
+      recent_count = 0;
+      std::snprintf(buf, sizeof buf, "  %.2f it/s  %.1f img/s  ETA %s", rate,
+                    rate * o.train.batch_size * identities, FormatDuration(eta).c_str());
+      line += buf;
+      if (live) {
+        std::fprintf(stderr, "\r%s\033[K", line.c_str());
+      } else {
+        spdlog::info("{}", line);
+      }
+      last_print = Clock::now();
+    }
+    if ((o.save_every > 0 && r.iteration % o.save_every == 0) ||
+        (o.save_minutes > 0 && minutes_since(last_save) >= o.save_minutes)) {
+      if (!trainer.Save()) spdlog::warn("weights were NaN/Inf: rolled back to the last checkpoint");
+      last_save = Clock::now();
+    }
+    if (o.preview_every > 0 && r.iteration % o.preview_every == 0) WritePreviews(trainer, o);
+  }
+  if (live) std::fprintf(stderr, "\n");
+  if (g_interrupted) spdlog::info("interrupted: saving");
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  const bool saved = trainer.Save();
+  WritePreviews(trainer, o);
+  const double seconds = minutes_since(start) * 60;
+  spdlog::info("{} at iteration {} ({} iterations in {}, {:.1f} img/s; feeder waits {:.1f} s)",
+               saved ? "saved" : "rolled back", trainer.iteration(), steps,
+               FormatDuration(seconds), steps * o.train.batch_size * identities / std::max(seconds, 1e-9),
+               trainer.feeder_wait_seconds());
+  return 0;
+}
+
+}  // namespace
+
+CommandSetup TrainCommand() {
+  return [](CLI::App& sub, AppContext& context) -> CommandRun {
+    auto o = std::make_shared<TrainCommandOptions>();
+    TrainOptions& t = o->train;
+    sub.add_option("-i,--input,--identity", o->identities,
+                   "Identity as NAME=FOLDER of aligned faces (or a packed face-set file); "
+                   "repeat for each identity (2 or more)");
+    sub.add_option("-A", o->folder_a, "Shortcut: faces of identity 'A'");
+    sub.add_option("-B", o->folder_b, "Shortcut: faces of identity 'B'");
+    sub.add_option("-o,--output,--model-dir", o->model_dir,
+                   "Model folder: created, or resumed when it holds a model")
+        ->required();
+    sub.add_option("-t,--model", t.architecture, "Architecture: original (64 px), lite (64 px, "
+                   "for CPUs), hq (128 px, for GPUs); fixed once the model exists")
+        ->check(CLI::IsMember({"original", "lite", "hq"}))
+        ->capture_default_str();
+    sub.add_flag("--mask", t.mask_output, "Add a mask output branch to the decoders (new models)");
+    sub.add_option("-b,--batch-size", t.batch_size, "Faces per identity per iteration")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    sub.add_option("--lr", t.learning_rate, "Adam learning rate")->capture_default_str();
+    sub.add_option("--beta1", t.beta1, "Adam beta1")->capture_default_str();
+    sub.add_option("--beta2", t.beta2, "Adam beta2")->capture_default_str();
+    sub.add_option("--loss", t.loss.kind, "Reconstruction loss: mae, mse, ssim, ssim+mae, ssim+mse")
+        ->check(CLI::IsMember({"mae", "mse", "ssim", "ssim+mae", "ssim+mse"}))
+        ->capture_default_str();
+    sub.add_option("--face-weight", t.loss.face_weight,
+                   "Extra loss weight inside the face oval (0 = off)")
+        ->capture_default_str();
+    sub.add_option("--eye-mouth-weight", t.loss.eye_mouth_weight,
+                   "Extra loss weight on eyes and mouth (0 = off)")
+        ->capture_default_str();
+    sub.add_option("--coverage", t.augment.coverage,
+                   "Centred fraction of the stored aligned face used for training (new models)")
+        ->check(CLI::Range(0.1, 1.0))
+        ->capture_default_str();
+    sub.add_option("--warp", t.augment.warp, "Random warp strength of the input (0 = off)")
+        ->capture_default_str();
+    sub.add_option("--color", t.augment.color, "Colour jitter amplitude (0 = off)")
+        ->capture_default_str();
+    sub.add_option("--rotation", t.augment.rotation_degrees, "Random rotation range, degrees")
+        ->capture_default_str();
+    auto no_flip = std::make_shared<bool>(false);
+    sub.add_flag("--no-flip", *no_flip, "Disable random horizontal flips");
+    sub.add_option("--device", t.device, "auto, cpu or cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->capture_default_str();
+    sub.add_option("--precision", t.precision,
+                   "auto, fp32 or bf16 (autocast; auto = bf16 on CPUs with AMX, else fp32)")
+        ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+        ->capture_default_str();
+    sub.add_option("--seed", t.seed, "Random seed (>= 0: reproducible CPU run; -1: random)")
+        ->capture_default_str();
+    sub.add_option("--iterations", o->iterations, "Stop after N iterations of this run (0 = no limit)")
+        ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
+        ->capture_default_str();
+    sub.add_option("--minutes", o->minutes, "Stop after N minutes (0 = no limit)")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
+    sub.add_option("--save-every", o->save_every, "Save every N iterations (0 = off)")
+        ->capture_default_str();
+    sub.add_option("--save-minutes", o->save_minutes, "Also save every N minutes (0 = off)")
+        ->capture_default_str();
+    sub.add_option("--keep", t.keep, "Checkpoints kept in the model folder")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    sub.add_option("--preview-every", o->preview_every,
+                   "Write preview.png and loss.png every N iterations (0 = at exit only)")
+        ->capture_default_str();
+    sub.add_option("--preview-columns", o->preview_columns, "Faces per identity in the preview")
+        ->check(CLI::Range(1, 32))
+        ->capture_default_str();
+    sub.add_option("--timelapse", o->timelapse, "Keep every preview and loss curve in FOLDER");
+    return [o, no_flip, &context] {
+      o->train.augment.flip = !*no_flip;
+      return RunTrain(*o, context);
+    };
+  };
+}
+
+}  // namespace faceswap
