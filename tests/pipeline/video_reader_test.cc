@@ -257,7 +257,7 @@ TEST(VideoReader, BadFilesFailWithTheirName) {
   const std::string empty = dir + "/empty.mp4", text = dir + "/notes.mp4";
   std::ofstream(empty).close();
   std::ofstream(text) << "this is not a video\n";
-  ExpectOpenFails(empty, "Invalid data");
+  ExpectOpenFails(empty, "empty (0 bytes)");
   ExpectOpenFails(text, "Invalid data");
   ExpectOpenFails(dir + "/missing.mp4", "No such file");
   // An image is readable by FFmpeg but a single frame still works as a video.

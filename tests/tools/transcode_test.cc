@@ -204,7 +204,7 @@ TEST(TranscodeBadInput, ZeroByteFile) {
   const std::string dir = ScratchDir("bad-empty");
   std::ofstream(dir + "/empty.mp4").close();
   ExpectCleanFailure("-i " + dir + "/empty.mp4 -o " + dir + "/out.mp4",
-                     {dir + "/empty.mp4", "Invalid data"}, dir, {"empty.mp4"});
+                     {dir + "/empty.mp4", "empty (0 bytes)"}, dir, {"empty.mp4"});
 }
 
 TEST(TranscodeBadInput, TruncatedMp4) {
