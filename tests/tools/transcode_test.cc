@@ -86,19 +86,23 @@ TEST_P(TranscodeWithAudio, KeepsFramesDurationSizeAndAudio) {
 INSTANTIATE_TEST_SUITE_P(Containers, TranscodeWithAudio, ::testing::Values(".mp4", ".mkv"),
                          [](const auto& info) { return std::string(info.param).substr(1); });
 
-// MP4 cannot hold PCM: the audio is re-encoded to AAC with the same length.
-TEST(Transcode, PcmAudioIsReencodedToAac) {
+// MP4 takes neither PCM nor FLAC: the audio is re-encoded to AAC with the same length.
+TEST(Transcode, AudioMp4CannotHoldIsReencodedToAac) {
   const std::string dir = ScratchDir("transcode-pcm");
-  const std::string in = MakeClip(dir, "clip.mkv", "pcm_s16le");
-  ASSERT_FALSE(in.empty());
-  ASSERT_EQ(ProbeStream(in, "a:0").at("codec_name"), "pcm_s16le");
-  std::string log;
-  ASSERT_EQ(Transcode("-i " + in + " -o " + dir + "/out.mp4", &log), 0) << log;
-  const auto audio = ProbeStream(dir + "/out.mp4", "a:0");
-  ASSERT_FALSE(audio.empty());
-  EXPECT_EQ(audio.at("codec_name"), "aac");
-  EXPECT_EQ(audio.at("sample_rate"), "48000");
-  EXPECT_NEAR(ProbeStreamDuration(dir + "/out.mp4", "a:0"), 4.0, 0.05);
+  for (const std::string codec : {"pcm_s16le", "flac"}) {
+    SCOPED_TRACE(codec);
+    const std::string in = MakeClip(dir, codec + ".mkv", codec);
+    ASSERT_FALSE(in.empty());
+    ASSERT_EQ(ProbeStream(in, "a:0").at("codec_name"), codec);
+    const std::string out = dir + "/" + codec + ".mp4";
+    std::string log;
+    ASSERT_EQ(Transcode("-i " + in + " -o " + out, &log), 0) << log;
+    const auto audio = ProbeStream(out, "a:0");
+    ASSERT_FALSE(audio.empty());
+    EXPECT_EQ(audio.at("codec_name"), "aac");
+    EXPECT_EQ(audio.at("sample_rate"), "48000");
+    EXPECT_NEAR(ProbeStreamDuration(out, "a:0"), 4.0, 0.05);
+  }
 }
 
 // --start/--end: frames [24, 72) of the clip, and the matching 2 s of audio.
