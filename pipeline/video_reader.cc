@@ -37,6 +37,10 @@ struct VideoReader::Impl {
   bool finished = false;
   int64_t bad_packets = 0;
   int64_t container_frames = 0;   // nb_frames from the container header, 0 if not stored.
+  // BGR buffers handed out with frames; reused once every frame using one is gone (saves
+  // the page faults of a fresh multi-megabyte allocation per frame).
+  std::vector<cv::Mat> pool;
+  cv::Mat AcquireBuffer(size_t bytes);
   // Conversion state cached across frames.
   int sws_w = 0, sws_h = 0, sws_fmt = -1, sws_cs = -1, sws_range = -1;
 
@@ -183,6 +187,24 @@ void VideoReader::Impl::StampFrame(Frame& out) {
   out.passthrough = false;
 }
 
+cv::Mat VideoReader::Impl::AcquireBuffer(size_t bytes) {
+  constexpr size_t kMaxPooled = 64;  // Bounded by the frames in flight in practice.
+  for (cv::Mat& buffer : pool) {
+    // Only the pool still refers to it (atomic read: consumers release on other threads).
+    if (buffer.total() == bytes && CV_XADD(&buffer.u->refcount, 0) == 1) return buffer;
+  }
+  cv::Mat buffer(static_cast<int>(bytes), 1, CV_8UC1);
+  if (pool.size() < kMaxPooled) {
+    pool.push_back(buffer);
+  } else {
+    // Frame size changed or more frames in flight than pooled: drop idle buffers.
+    pool.erase(std::remove_if(pool.begin(), pool.end(),
+                              [](cv::Mat& m) { return CV_XADD(&m.u->refcount, 0) == 1; }),
+               pool.end());
+  }
+  return buffer;
+}
+
 void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   const int w = frame->width, h = frame->height;
   const int cs = SwsColorspace(frame->colorspace, h);
@@ -210,7 +232,7 @@ void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   // width is not a multiple of the block: give the last row slack so they stay inside our
   // buffer, and keep the image continuous (rows back to back).
   constexpr int kSlackBytes = 256;
-  cv::Mat storage(h * w * 3 + kSlackBytes, 1, CV_8UC1);
+  cv::Mat storage = AcquireBuffer(static_cast<size_t>(h) * w * 3 + kSlackBytes);
   cv::Mat bgr = storage.rowRange(0, h * w * 3).reshape(3, h);
   uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
   int dst_stride[4] = {static_cast<int>(bgr.step[0]), 0, 0, 0};
