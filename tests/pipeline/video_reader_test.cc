@@ -33,6 +33,7 @@ std::vector<Frame> ReadAll(const std::string& path, VideoReaderOptions options =
   std::vector<Frame> frames;
   Frame frame;
   while ((limit < 0 || static_cast<int64_t>(frames.size()) < limit) && reader.ReadFrame(frame)) {
+    frame.image = frame.image.clone();  // Our own copy, independent of the reader's buffers.
     frames.push_back(frame);
     frame = Frame();
   }
