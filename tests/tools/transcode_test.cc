@@ -81,6 +81,11 @@ TEST_P(TranscodeWithAudio, KeepsFramesDurationSizeAndAudio) {
   const double src_audio = ProbeStreamDuration(in, "a:0");
   EXPECT_NEAR(src_audio, 4.0, 0.05);
   EXPECT_NEAR(ProbeStreamDuration(out, "a:0"), src_audio, 0.05);
+
+  const std::string silent = dir + "/silent" + GetParam();
+  ASSERT_EQ(Transcode("-i " + in + " -o " + silent + " --no-audio --end 24", &log), 0) << log;
+  EXPECT_TRUE(ProbeStream(silent, "a:0").empty());
+  EXPECT_EQ(ProbeStream(silent, "v:0", true).at("nb_read_frames"), "24");
 }
 
 INSTANTIATE_TEST_SUITE_P(Containers, TranscodeWithAudio, ::testing::Values(".mp4", ".mkv"),
