@@ -1,10 +1,10 @@
 #include "pipeline/audio_track.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <spdlog/spdlog.h>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -51,8 +51,8 @@ struct AudioTrack::Impl {
   int in_index = -1;
   AVStream* in_stream = nullptr;
   AVStream* out_stream = nullptr;
-  double ref_start = 0.0;   // Source video start (s): output time 0 before the offset.
-  double offset = 0.0;      // Timestamp of the first written video frame.
+  double ref_start = 0.0;            // Source video start (s): output time 0 before the offset.
+  double offset = 0.0;               // Timestamp of the first written video frame.
   PacketPtr pending = MakePacket();  // Next source packet, not written yet.
   bool have_pending = false;
   bool source_done = false;
@@ -96,8 +96,8 @@ std::unique_ptr<AudioTrack> AudioTrack::Create(const std::string& source, AVForm
   }
   const int video = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (video >= 0 && in->streams[video]->start_time != AV_NOPTS_VALUE) {
-    impl->ref_start = static_cast<double>(in->streams[video]->start_time) *
-                      av_q2d(in->streams[video]->time_base);
+    impl->ref_start =
+        static_cast<double>(in->streams[video]->start_time) * av_q2d(in->streams[video]->time_base);
   }
 
   const AVCodecParameters* par = impl->in_stream->codecpar;
@@ -290,9 +290,9 @@ void AudioTrack::Impl::DecodeUntil(double until, bool final_cut) {
       av_channel_layout_copy(&converted->ch_layout, &encoder->ch_layout);
       converted->nb_samples = max_out;
       if ((ret = av_frame_get_buffer(converted.get(), 0)) < 0) Fail("resample", ret);
-      const int n = swr_convert(swr.get(), converted->data, max_out,
-                                const_cast<const uint8_t**>(decoded->extended_data),
-                                decoded->nb_samples);
+      const int n =
+          swr_convert(swr.get(), converted->data, max_out,
+                      const_cast<const uint8_t**>(decoded->extended_data), decoded->nb_samples);
       if (n < 0) Fail("resample", n);
       av_audio_fifo_write(fifo.get(), reinterpret_cast<void**>(converted->data), n);
     }

