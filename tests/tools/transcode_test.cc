@@ -281,6 +281,7 @@ TEST(TranscodeBadInput, EmptyFrameRange) {
   const std::string dir = ScratchDir("bad-range");
   ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 5000", {"out.mp4", "no frames"},
                      dir, {});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/frames --start 5000", {"no frames"}, dir, {});
   ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 10 --end 5", {"'end'", "5"},
                      dir, {});
 }
