@@ -1,10 +1,10 @@
 #include "pipeline/audio_track.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <spdlog/spdlog.h>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -17,6 +17,33 @@ namespace faceswap {
 
 using namespace ffmpeg;
 
+namespace {
+
+// Whether `codec` can be stream-copied into `format`. avformat_query_codec() alone is too
+// generous for MP4/MOV: it accepts codecs the muxer then refuses (FLAC, Opus in MOV) or that
+// few players read (Vorbis in MP4); those get AAC instead.
+bool CanStreamCopy(const AVOutputFormat* format, AVCodecID codec) {
+  if (avformat_query_codec(format, codec, FF_COMPLIANCE_NORMAL) != 1) return false;
+  const std::string name = format->name;
+  if (name != "mp4" && name != "mov") return true;
+  switch (codec) {
+    case AV_CODEC_ID_AAC:
+    case AV_CODEC_ID_MP3:
+    case AV_CODEC_ID_AC3:
+    case AV_CODEC_ID_EAC3:
+    case AV_CODEC_ID_ALAC:
+      return true;
+    case AV_CODEC_ID_OPUS:
+      return name == "mp4";
+    default:
+      // PCM in MOV is standard QuickTime.
+      return name == "mov" && avcodec_descriptor_get(codec) &&
+             std::string(avcodec_descriptor_get(codec)->name).rfind("pcm_", 0) == 0;
+  }
+}
+
+}  // namespace
+
 struct AudioTrack::Impl {
   std::string source;
   AVFormatContext* out = nullptr;
@@ -24,8 +51,8 @@ struct AudioTrack::Impl {
   int in_index = -1;
   AVStream* in_stream = nullptr;
   AVStream* out_stream = nullptr;
-  double ref_start = 0.0;   // Source video start (s): output time 0 before the offset.
-  double offset = 0.0;      // Timestamp of the first written video frame.
+  double ref_start = 0.0;            // Source video start (s): output time 0 before the offset.
+  double offset = 0.0;               // Timestamp of the first written video frame.
   PacketPtr pending = MakePacket();  // Next source packet, not written yet.
   bool have_pending = false;
   bool source_done = false;
@@ -69,14 +96,14 @@ std::unique_ptr<AudioTrack> AudioTrack::Create(const std::string& source, AVForm
   }
   const int video = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (video >= 0 && in->streams[video]->start_time != AV_NOPTS_VALUE) {
-    impl->ref_start = static_cast<double>(in->streams[video]->start_time) *
-                      av_q2d(in->streams[video]->time_base);
+    impl->ref_start =
+        static_cast<double>(in->streams[video]->start_time) * av_q2d(in->streams[video]->time_base);
   }
 
   const AVCodecParameters* par = impl->in_stream->codecpar;
   impl->out_stream = avformat_new_stream(out, nullptr);
   if (!impl->out_stream) throw std::bad_alloc();
-  impl->reencode = avformat_query_codec(out->oformat, par->codec_id, FF_COMPLIANCE_NORMAL) != 1;
+  impl->reencode = !CanStreamCopy(out->oformat, par->codec_id);
   if (!impl->reencode) {
     if (int ret = avcodec_parameters_copy(impl->out_stream->codecpar, par); ret < 0) {
       impl->Fail("copy", ret);
@@ -263,9 +290,9 @@ void AudioTrack::Impl::DecodeUntil(double until, bool final_cut) {
       av_channel_layout_copy(&converted->ch_layout, &encoder->ch_layout);
       converted->nb_samples = max_out;
       if ((ret = av_frame_get_buffer(converted.get(), 0)) < 0) Fail("resample", ret);
-      const int n = swr_convert(swr.get(), converted->data, max_out,
-                                const_cast<const uint8_t**>(decoded->extended_data),
-                                decoded->nb_samples);
+      const int n =
+          swr_convert(swr.get(), converted->data, max_out,
+                      const_cast<const uint8_t**>(decoded->extended_data), decoded->nb_samples);
       if (n < 0) Fail("resample", n);
       av_audio_fifo_write(fifo.get(), reinterpret_cast<void**>(converted->data), n);
     }

@@ -1,11 +1,11 @@
 #include "pipeline/ffmpeg_util.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <cstdarg>
 #include <mutex>
 #include <new>
-
-#include <spdlog/spdlog.h>
 
 extern "C" {
 #include <libavutil/display.h>
@@ -18,8 +18,8 @@ extern "C" {
 namespace faceswap::ffmpeg {
 namespace {
 
-thread_local std::string last_error;     // Last FFmpeg error line on this thread.
-thread_local std::string partial_line;   // FFmpeg may log a line in several calls.
+thread_local std::string last_error;    // Last FFmpeg error line on this thread.
+thread_local std::string partial_line;  // FFmpeg may log a line in several calls.
 thread_local int print_prefix = 1;
 
 void LogCallback(void* avcl, int level, const char* fmt, va_list vl) {
@@ -33,8 +33,8 @@ void LogCallback(void* avcl, int level, const char* fmt, va_list vl) {
   if (level <= AV_LOG_ERROR) {
     // Keep the message without the "[mov,mp4 @ 0x...] " context prefix.
     const size_t end_of_prefix = partial_line.rfind("] ");
-    last_error = end_of_prefix == std::string::npos ? partial_line
-                                                    : partial_line.substr(end_of_prefix + 2);
+    last_error =
+        end_of_prefix == std::string::npos ? partial_line : partial_line.substr(end_of_prefix + 2);
   }
   spdlog::debug("ffmpeg: {}", partial_line);
   partial_line.clear();
@@ -112,10 +112,6 @@ int SwsColorspace(AVColorSpace space, int height) {
     default:
       return height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
   }
-}
-
-AVColorSpace TagColorspace(int height) {
-  return height >= 720 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
 }
 
 int StreamRotation(const AVStream* stream) {

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-
 #include <opencv2/imgcodecs.hpp>
 
 extern "C" {
@@ -32,8 +31,8 @@ AVRational FrameTimeBase(double fps) { return av_inv_q(av_d2q(fps, 1001000)); }
 ImageFolderReader::ImageFolderReader(const std::string& folder, double fps)
     : folder_(folder), fps_(fps) {
   if (!(fps > 0 && fps <= 1000)) {
-    throw FatalError("invalid frame rate " + std::to_string(fps) + " for image folder '" +
-                     folder + "': expected 0 < fps <= 1000");
+    throw FatalError("invalid frame rate " + std::to_string(fps) + " for image folder '" + folder +
+                     "': expected 0 < fps <= 1000");
   }
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
@@ -65,7 +64,8 @@ bool ImageFolderReader::ReadFrame(Frame& frame) {
 }
 
 int64_t ImageFolderReader::Skip(int64_t count) {
-  const size_t n = std::min(static_cast<size_t>(std::max<int64_t>(count, 0)), files_.size() - next_);
+  const size_t n =
+      std::min(static_cast<size_t>(std::max<int64_t>(count, 0)), files_.size() - next_);
   next_ += n;
   return static_cast<int64_t>(n);
 }

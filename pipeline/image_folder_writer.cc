@@ -4,9 +4,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <vector>
-
 #include <opencv2/imgcodecs.hpp>
+#include <vector>
 
 #include "pipeline/check.h"
 #include "pipeline/pending_file.h"
@@ -26,13 +25,18 @@ ImageFolderWriter::ImageFolderWriter(std::string folder, ImageFolderWriterOption
     : folder_(std::move(folder)), options_(std::move(options)) {
   ThrowIfInvalid(options_.Check());
   std::error_code ec;
-  fs::create_directories(folder_, ec);
+  created_folder_ = fs::create_directories(folder_, ec);
   if (!fs::is_directory(folder_)) {
-    throw FatalError("cannot write images to '" + folder_ + "': " +
-                     (ec ? ec.message() : std::string("not a folder")));
+    throw FatalError("cannot write images to '" + folder_ +
+                     "': " + (ec ? ec.message() : std::string("not a folder")));
   }
   // Fails now (naming the folder) rather than at the first frame when it is not writable.
   PendingFile probe((fs::path(folder_) / "probe").string());
+}
+
+ImageFolderWriter::~ImageFolderWriter() {
+  std::error_code ec;
+  if (created_folder_ && frames_ == 0) fs::remove(folder_, ec);  // Only if still empty.
 }
 
 std::string ImageFolderWriter::PathFor(const Frame& frame) const {

@@ -29,6 +29,10 @@ class ImageFolderWriter {
   // Creates the folder (and parents) if needed; FatalError naming it when that fails or
   // it is not writable.
   explicit ImageFolderWriter(std::string folder, ImageFolderWriterOptions options = {});
+  // Removes the folder again if this writer created it and wrote nothing into it.
+  ~ImageFolderWriter();
+  ImageFolderWriter(const ImageFolderWriter&) = delete;
+  ImageFolderWriter& operator=(const ImageFolderWriter&) = delete;
   // Writes one BGR (or grey) image; FatalError naming the file on failure.
   void Write(const Frame& frame);
   // The file a frame is written to.
@@ -40,6 +44,7 @@ class ImageFolderWriter {
   std::string folder_;
   ImageFolderWriterOptions options_;
   int64_t frames_ = 0;
+  bool created_folder_ = false;
 };
 
 }  // namespace faceswap

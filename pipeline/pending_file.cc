@@ -38,9 +38,8 @@ void CheckOutputFolder(const std::string& path) {
 PendingFile::PendingFile(std::string final_path) : final_path_(std::move(final_path)) {
   CheckOutputFolder(final_path_);
   const fs::path final_fs(final_path_);
-  const std::string prefix = (fs::path(FolderOf(final_path_)) /
-                              ("." + final_fs.stem().string() + ".partial-"))
-                                 .string();
+  const std::string prefix =
+      (fs::path(FolderOf(final_path_)) / ("." + final_fs.stem().string() + ".partial-")).string();
   std::random_device seed;
   std::mt19937_64 rng(seed());
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -57,8 +56,7 @@ PendingFile::PendingFile(std::string final_path) : final_path_(std::move(final_p
     }
     if (errno != EEXIST) {
       throw FatalError("cannot write '" + final_path_ + "': output folder '" +
-                       FolderOf(final_path_) + "' is not writable (" + std::strerror(errno) +
-                       ")");
+                       FolderOf(final_path_) + "' is not writable (" + std::strerror(errno) + ")");
     }
   }
   throw FatalError("cannot create a temporary file in '" + FolderOf(final_path_) + "'");

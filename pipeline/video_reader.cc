@@ -1,11 +1,12 @@
 // VideoReader: libavformat demuxing, libavcodec decoding (frame threads), libswscale to BGR.
 #include "pipeline/video_reader.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
-
+#include <filesystem>
 #include <opencv2/core.hpp>
-#include <spdlog/spdlog.h>
 
 #include "pipeline/check.h"
 #include "pipeline/ffmpeg_util.h"
@@ -28,14 +29,18 @@ struct VideoReader::Impl {
   SwsPtr sws;
   int stream_index = -1;
   AVRational time_base{1, 1};
-  int64_t start_pts = 0;          // Stream start_time (0 if unknown).
+  int64_t start_pts = 0;  // Stream start_time (0 if unknown).
   int64_t next_index = 0;
   int64_t last_pts = AV_NOPTS_VALUE;
-  int64_t frame_step = 1;         // Nominal frame duration in time_base units.
-  bool flushing = false;          // Demuxer exhausted, decoder being drained.
+  int64_t frame_step = 1;  // Nominal frame duration in time_base units.
+  bool flushing = false;   // Demuxer exhausted, decoder being drained.
   bool finished = false;
   int64_t bad_packets = 0;
-  int64_t container_frames = 0;   // nb_frames from the container header, 0 if not stored.
+  int64_t container_frames = 0;  // nb_frames from the container header, 0 if not stored.
+  // BGR buffers handed out with frames; reused once every frame using one is gone (saves
+  // the page faults of a fresh multi-megabyte allocation per frame).
+  std::vector<cv::Mat> pool;
+  cv::Mat AcquireBuffer(size_t bytes);
   // Conversion state cached across frames.
   int sws_w = 0, sws_h = 0, sws_fmt = -1, sws_cs = -1, sws_range = -1;
 
@@ -48,6 +53,10 @@ struct VideoReader::Impl {
 
 void VideoReader::Impl::Open(const std::string& path) {
   info.path = path;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0) {
+    throw FatalError("cannot open video '" + path + "': the file is empty (0 bytes)");
+  }
   ClearLastError();
   AVFormatContext* raw = nullptr;
   if (int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); ret < 0) {
@@ -65,8 +74,8 @@ void VideoReader::Impl::Open(const std::string& path) {
   if (stream_index < 0 || !codec) {
     const AVStream* any = input->nb_streams ? input->streams[0] : nullptr;
     const char* name = any ? avcodec_get_name(any->codecpar->codec_id) : "?";
-    throw FatalError("cannot read video '" + path + "': no decoder for its video codec (" +
-                     name + ")");
+    throw FatalError("cannot read video '" + path + "': no decoder for its video codec (" + name +
+                     ")");
   }
   AVStream* stream = input->streams[stream_index];
   // Drop every other stream at the demuxer level: less work per packet.
@@ -84,8 +93,7 @@ void VideoReader::Impl::Open(const std::string& path) {
   decoder->thread_count = options.threads;  // 0: one per core.
   decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if (int ret = avcodec_open2(decoder.get(), codec, nullptr); ret < 0) {
-    ThrowFfmpeg("cannot open the " + std::string(codec->name) + " decoder for '" + path + "'",
-                ret);
+    ThrowFfmpeg("cannot open the " + std::string(codec->name) + " decoder for '" + path + "'", ret);
   }
 
   time_base = stream->time_base;
@@ -178,13 +186,30 @@ void VideoReader::Impl::StampFrame(Frame& out) {
   out.passthrough = false;
 }
 
+cv::Mat VideoReader::Impl::AcquireBuffer(size_t bytes) {
+  constexpr size_t kMaxPooled = 64;  // Bounded by the frames in flight in practice.
+  for (cv::Mat& buffer : pool) {
+    // Only the pool still refers to it (atomic read: consumers release on other threads).
+    if (buffer.total() == bytes && CV_XADD(&buffer.u->refcount, 0) == 1) return buffer;
+  }
+  cv::Mat buffer(static_cast<int>(bytes), 1, CV_8UC1);
+  if (pool.size() < kMaxPooled) {
+    pool.push_back(buffer);
+  } else {
+    // Frame size changed or more frames in flight than pooled: drop idle buffers.
+    pool.erase(std::remove_if(pool.begin(), pool.end(),
+                              [](cv::Mat& m) { return CV_XADD(&m.u->refcount, 0) == 1; }),
+               pool.end());
+  }
+  return buffer;
+}
+
 void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   const int w = frame->width, h = frame->height;
   const int cs = SwsColorspace(frame->colorspace, h);
-  const int full_range = frame->color_range == AVCOL_RANGE_JPEG ||
-                         frame->format == AV_PIX_FMT_YUVJ420P ||
-                         frame->format == AV_PIX_FMT_YUVJ422P ||
-                         frame->format == AV_PIX_FMT_YUVJ444P;
+  const int full_range =
+      frame->color_range == AVCOL_RANGE_JPEG || frame->format == AV_PIX_FMT_YUVJ420P ||
+      frame->format == AV_PIX_FMT_YUVJ422P || frame->format == AV_PIX_FMT_YUVJ444P;
   if (!sws || w != sws_w || h != sws_h || frame->format != sws_fmt || cs != sws_cs ||
       full_range != sws_range) {
     // Same size in and out: swscale takes its unscaled (SIMD) converters; the flag only
@@ -193,19 +218,18 @@ void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
                              AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr));
     if (!sws) {
       throw FatalError("cannot convert video '" + info.path + "': unsupported pixel format " +
-                       std::string(av_get_pix_fmt_name(
-                           static_cast<AVPixelFormat>(frame->format))));
+                       std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format))));
     }
     const int* coeffs = sws_getCoefficients(cs);
-    sws_setColorspaceDetails(sws.get(), coeffs, full_range, sws_getCoefficients(SWS_CS_DEFAULT),
-                             1, 0, 1 << 16, 1 << 16);
+    sws_setColorspaceDetails(sws.get(), coeffs, full_range, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                             0, 1 << 16, 1 << 16);
     sws_w = w, sws_h = h, sws_fmt = frame->format, sws_cs = cs, sws_range = full_range;
   }
   // swscale's SIMD converters write whole blocks of pixels, past the end of a row whose
   // width is not a multiple of the block: give the last row slack so they stay inside our
   // buffer, and keep the image continuous (rows back to back).
   constexpr int kSlackBytes = 256;
-  cv::Mat storage(h * w * 3 + kSlackBytes, 1, CV_8UC1);
+  cv::Mat storage = AcquireBuffer(static_cast<size_t>(h) * w * 3 + kSlackBytes);
   cv::Mat bgr = storage.rowRange(0, h * w * 3).reshape(3, h);
   uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
   int dst_stride[4] = {static_cast<int>(bgr.step[0]), 0, 0, 0};

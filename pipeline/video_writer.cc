@@ -2,15 +2,17 @@
 // the source (audio_track.h), temp file renamed into place (pending_file.h).
 #include "pipeline/video_writer.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <opencv2/imgproc.hpp>
 #include <set>
 
-#include <spdlog/spdlog.h>
-
 extern "C" {
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 }
@@ -53,7 +55,7 @@ std::string ExtensionList() {
 // Tags MP4/MOV store natively; any other key needs movflags=use_metadata_tags.
 bool IsStandardMovTag(const std::string& key) {
   static const std::set<std::string> kTags = {
-      "title", "author", "artist",    "album",       "comment", "copyright", "description",
+      "title", "author", "artist",   "album",        "comment", "copyright", "description",
       "genre", "date",   "composer", "album_artist", "encoder", "synopsis",  "grouping"};
   return kTags.count(key) > 0;
 }
@@ -77,8 +79,9 @@ std::string VideoWriterOptions::Check() const {
   const AVCodec* encoder = avcodec_find_encoder_by_name(codec.c_str());
   OptionCheck check;
   check.That(encoder && encoder->type == AVMEDIA_TYPE_VIDEO,
-             "invalid value " + codec + " for option 'codec': expected an FFmpeg video encoder "
-             "such as libx264, libx265 or mpeg4");
+             "invalid value " + codec +
+                 " for option 'codec': expected an FFmpeg video encoder "
+                 "such as libx264, libx265 or mpeg4");
   check.Range("crf", crf, 0, 51);
   if (codec == "libx264" || codec == "libx265") check.OneOf("preset", preset, kX26xPresets);
   check.That(av_get_pix_fmt(pix_fmt.c_str()) != AV_PIX_FMT_NONE,
@@ -97,20 +100,23 @@ struct VideoWriter::Impl {
   CodecPtr encoder;
   AVStream* stream = nullptr;
   SwsPtr sws;
+  bool opencv_i420 = false;  // BGR -> yuv420p by OpenCV (2x faster than swscale's path).
+  cv::Mat i420;              // Its output: Y, U, V planes back to back.
   FramePtr yuv = MakeFrame();
   PacketPtr packet = MakePacket();
   std::unique_ptr<AudioTrack> audio;
-  AVRational in_tb{1, 1};       // Time base of Frame::pts (and of the encoder).
-  int64_t nominal_duration = 1; // One frame at the nominal rate, in in_tb.
+  AVRational in_tb{1, 1};        // Time base of Frame::pts (and of the encoder).
+  int64_t nominal_duration = 1;  // One frame at the nominal rate, in in_tb.
   int64_t frames = 0;
   int64_t first_pts = 0;
   int64_t last_in_pts = 0;
   int64_t last_out_pts = -1;
   double first_timestamp = 0.0;
-  double end_seconds = 0.0;     // Output time where the last frame ends.
+  double end_seconds = 0.0;  // Output time where the last frame ends.
   bool finished = false;
 
   void Open();
+  void ConvertI420(const cv::Mat& image);
   void Drain(bool flushing);
   [[noreturn]] void Fail(const std::string& what, int code) {
     ThrowFfmpeg("cannot " + what + " '" + path + "'", code);
@@ -165,9 +171,10 @@ void VideoWriter::Impl::Open() {
   e->thread_count = options.threads;
   const bool rgb = desc->flags & AV_PIX_FMT_FLAG_RGB;
   if (!rgb) {
-    e->colorspace = TagColorspace(format.height);
-    e->color_primaries = e->colorspace == AVCOL_SPC_BT709 ? AVCOL_PRI_BT709 : AVCOL_PRI_SMPTE170M;
-    e->color_trc = e->colorspace == AVCOL_SPC_BT709 ? AVCOL_TRC_BT709 : AVCOL_TRC_SMPTE170M;
+    // Always the BT.601 matrix, limited range, and tagged so: OpenCV's fast BGR -> I420
+    // uses it, and the tag tells players (and our reader) how to convert back. Primaries and
+    // transfer are left as the source had them (we do not convert those).
+    e->colorspace = AVCOL_SPC_SMPTE170M;
     e->color_range = AVCOL_RANGE_MPEG;
   }
   if (output->oformat->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -208,14 +215,27 @@ void VideoWriter::Impl::Open() {
                            format.height, pix_fmt, SWS_BILINEAR, nullptr, nullptr, nullptr));
   if (!sws) throw FatalError("cannot convert BGR frames to " + options.pix_fmt);
   if (!rgb) {
-    const int* coeffs = sws_getCoefficients(SwsColorspace(e->colorspace, format.height));
+    const int* coeffs = sws_getCoefficients(SWS_CS_ITU601);
     sws_setColorspaceDetails(sws.get(), sws_getCoefficients(SWS_CS_DEFAULT), 1, coeffs, 0, 0,
                              1 << 16, 1 << 16);
   }
+  opencv_i420 = pix_fmt == AV_PIX_FMT_YUV420P;
   yuv->format = pix_fmt;
   yuv->width = format.width;
   yuv->height = format.height;
   if (int ret = av_frame_get_buffer(yuv.get(), 0); ret < 0) Fail("encode", ret);
+}
+
+void VideoWriter::Impl::ConvertI420(const cv::Mat& image) {
+  // OpenCV's BGR -> I420 is BT.601 limited range, like the tag written in Open().
+  cv::cvtColor(image, i420, cv::COLOR_BGR2YUV_I420);
+  const int w = format.width, h = format.height;
+  const uint8_t* plane = i420.data;
+  for (int p = 0; p < 3; ++p) {
+    const int pw = p == 0 ? w : w / 2, ph = p == 0 ? h : h / 2;
+    av_image_copy_plane(yuv->data[p], yuv->linesize[p], plane, pw, pw, ph);
+    plane += static_cast<size_t>(pw) * ph;
+  }
 }
 
 void VideoWriter::Impl::Drain(bool flushing) {
@@ -272,15 +292,19 @@ void VideoWriter::Write(const Frame& frame) {
   // needs strictly increasing pts; a repeated or backwards pts is nudged forward.
   int64_t out_pts = frame.pts - m.first_pts;
   if (out_pts <= m.last_out_pts) out_pts = m.last_out_pts + 1;
-  const int64_t step = m.frames > 0 && frame.pts > m.last_in_pts ? frame.pts - m.last_in_pts
-                                                                  : m.nominal_duration;
+  const int64_t step =
+      m.frames > 0 && frame.pts > m.last_in_pts ? frame.pts - m.last_in_pts : m.nominal_duration;
   m.last_in_pts = frame.pts;
   m.last_out_pts = out_pts;
 
   if (int ret = av_frame_make_writable(m.yuv.get()); ret < 0) m.Fail("encode", ret);
-  const uint8_t* src[4] = {image.data, nullptr, nullptr, nullptr};
-  const int src_stride[4] = {static_cast<int>(image.step[0]), 0, 0, 0};
-  sws_scale(m.sws.get(), src, src_stride, 0, image.rows, m.yuv->data, m.yuv->linesize);
+  if (m.opencv_i420) {
+    m.ConvertI420(image);
+  } else {
+    const uint8_t* src[4] = {image.data, nullptr, nullptr, nullptr};
+    const int src_stride[4] = {static_cast<int>(image.step[0]), 0, 0, 0};
+    sws_scale(m.sws.get(), src, src_stride, 0, image.rows, m.yuv->data, m.yuv->linesize);
+  }
   m.yuv->pts = out_pts;
   if (int ret = avcodec_send_frame(m.encoder.get(), m.yuv.get()); ret < 0) m.Fail("encode", ret);
   m.Drain(false);

@@ -48,8 +48,7 @@ class VideoWriter {
   // `format`: width, height, fps and the time base of Frame::pts. The container comes from
   // the extension of `path` (VideoExtensions()). Throws FatalError for an unknown extension,
   // a missing or unwritable folder, bad options, or an unreadable audio source.
-  VideoWriter(const std::string& path, const StreamFormat& format,
-              VideoWriterOptions options = {});
+  VideoWriter(const std::string& path, const StreamFormat& format, VideoWriterOptions options = {});
   ~VideoWriter();
   VideoWriter(const VideoWriter&) = delete;
   VideoWriter& operator=(const VideoWriter&) = delete;

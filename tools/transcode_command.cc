@@ -5,12 +5,12 @@
 //   faceswap transcode -i in.mp4 -o out.mkv --crf 20 --preset medium
 //   faceswap transcode -i in.mp4 -o frames/ --start 100 --end 200 --image-format jpg
 //   faceswap transcode -i frames/ -o out.mp4 --fps 30
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <memory>
-
-#include <spdlog/spdlog.h>
 
 #include "pipeline/check.h"
 #include "pipeline/runner.h"
@@ -103,17 +103,18 @@ class RangeSource : public FrameSource {
 };
 
 struct TranscodeOptions {
-  std::string input;    // Video file or image folder.
-  std::string output;   // Video file (by extension) or folder (no extension).
-  int64_t start = 0;    // First frame written (0-based).
-  int64_t end = -1;     // Frame to stop before; -1 = end of input.
-  double fps = 25.0;    // Frame rate given to image-folder input.
+  std::string input;   // Video file or image folder.
+  std::string output;  // Video file (by extension) or folder (no extension).
+  int64_t start = 0;   // First frame written (0-based).
+  int64_t end = -1;    // Frame to stop before; -1 = end of input.
+  double fps = 25.0;   // Frame rate given to image-folder input.
   std::string Check() const {
     return OptionCheck()
         .Min<int64_t>("start", start, 0)
         .That(end < 0 || end > start, "invalid value " + std::to_string(end) +
                                           " for option 'end': expected -1 (to the end) or "
-                                          "more than --start (" + std::to_string(start) + ")")
+                                          "more than --start (" +
+                                          std::to_string(start) + ")")
         .Range("fps", fps, 0.001, 1000.0)
         .Error();
   }
@@ -157,8 +158,8 @@ int RunTranscode(const TranscodeOptions& options, VideoWriterStageOptions video,
     images.output = options.output;
     ThrowIfInvalid(images.Check());
     const StageInfo& info = context.registry.Get("writer/images");
-    runner.AddStage(info.name, [&] { return info.create(images); },
-                    ResolveThreads(context.threads));
+    runner.AddStage(
+        info.name, [&] { return info.create(images); }, ResolveThreads(context.threads));
   } else {
     video.output = options.output;
     video.video.threads = context.threads;
@@ -186,8 +187,7 @@ CommandSetup TranscodeCommand() {
     auto options = std::make_shared<TranscodeOptions>();
     auto video = std::make_shared<VideoWriterStageOptions>();
     auto images = std::make_shared<ImageWriterStageOptions>();
-    sub.add_option("-i,--input", options->input, "Input video file or image folder")
-        ->required();
+    sub.add_option("-i,--input", options->input, "Input video file or image folder")->required();
     sub.add_option("-o,--output", options->output,
                    "Output video (.mp4 .m4v .mov .mkv) or image folder (no extension)")
         ->required();

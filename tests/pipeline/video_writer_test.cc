@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/core.hpp>
 
 #include "pipeline/check.h"

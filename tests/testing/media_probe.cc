@@ -1,11 +1,11 @@
 #include "tests/testing/media_probe.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cctype>
 #include <limits>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "tests/testing/samples.h"
 
@@ -50,12 +50,12 @@ std::vector<double> ProbeFrameTimes(const std::string& path) {
   return times;
 }
 
-std::map<std::string, std::string> ProbeStream(const std::string& path,
-                                               const std::string& stream, bool count_frames) {
+std::map<std::string, std::string> ProbeStream(const std::string& path, const std::string& stream,
+                                               bool count_frames) {
   std::map<std::string, std::string> entries;
-  const std::string text = Probe((count_frames ? "-count_frames " : "") + std::string("-select_streams ") +
-                                 stream + " -show_entries stream -of default=nw=1 " +
-                                 Quote(path));
+  const std::string text =
+      Probe((count_frames ? "-count_frames " : "") + std::string("-select_streams ") + stream +
+            " -show_entries stream -of default=nw=1 " + Quote(path));
   for (const auto& line : Lines(text)) {
     const size_t eq = line.find('=');
     if (eq != std::string::npos) entries.emplace(line.substr(0, eq), line.substr(eq + 1));
@@ -79,9 +79,9 @@ std::map<std::string, std::string> ProbeFormatTags(const std::string& path) {
 
 double ProbeStreamDuration(const std::string& path, const std::string& stream) {
   double first = std::numeric_limits<double>::max(), end = -1;
-  for (const auto& line : Lines(Probe("-select_streams " + stream +
-                                      " -show_entries packet=pts_time,duration_time -of csv=p=0 " +
-                                      Quote(path)))) {
+  for (const auto& line :
+       Lines(Probe("-select_streams " + stream +
+                   " -show_entries packet=pts_time,duration_time -of csv=p=0 " + Quote(path)))) {
     const size_t comma = line.find(',');
     if (comma == std::string::npos || line.compare(0, 3, "N/A") == 0) continue;
     const double pts = std::stod(line.substr(0, comma));

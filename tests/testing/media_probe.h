@@ -14,8 +14,7 @@ bool Ffmpeg(const std::string& args);
 std::vector<double> ProbeFrameTimes(const std::string& path);
 // Entries of one stream ("v:0", "a:0") as key -> value, e.g. "codec_name", "width",
 // "start_time", "nb_read_frames" (when count_frames). Empty when the stream is missing.
-std::map<std::string, std::string> ProbeStream(const std::string& path,
-                                               const std::string& stream,
+std::map<std::string, std::string> ProbeStream(const std::string& path, const std::string& stream,
                                                bool count_frames = false);
 // Tags of the container (format) as key -> value, keys in lower case (Matroska stores
 // them in upper case).

