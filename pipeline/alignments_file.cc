@@ -42,11 +42,12 @@ FaceStatus StatusFromString(const std::string& s) {
   throw std::invalid_argument("unknown face status '" + s + "'");
 }
 
-json FaceToJson(const Face& f) {
-  json j;
+// ordered_json: keys stay in schema order in the file (index first, then timing, faces).
+nlohmann::ordered_json FaceToJson(const Face& f) {
+  nlohmann::ordered_json j;
   j["box"] = {Short(f.box.x), Short(f.box.y), Short(f.box.width), Short(f.box.height)};
   j["score"] = Short(f.score);
-  json lm = json::array();
+  nlohmann::ordered_json lm = nlohmann::ordered_json::array();
   for (const auto& p : f.landmarks) lm.push_back({Short(p.x), Short(p.y)});
   j["landmarks"] = std::move(lm);
   const auto& m = f.frame_to_aligned;
@@ -84,13 +85,13 @@ Face FaceFromJson(const json& j) {
   return f;
 }
 
-json FrameToJson(const AlignmentsFrame& fr) {
-  json j;
+nlohmann::ordered_json FrameToJson(const AlignmentsFrame& fr) {
+  nlohmann::ordered_json j;
   j["index"] = fr.index;
   j["pts"] = fr.pts;
   j["timestamp"] = fr.timestamp;
   if (!fr.name.empty()) j["name"] = fr.name;
-  json faces = json::array();
+  nlohmann::ordered_json faces = nlohmann::ordered_json::array();
   for (const auto& f : fr.faces) faces.push_back(FaceToJson(f));
   j["faces"] = std::move(faces);
   return j;
@@ -197,7 +198,7 @@ std::string AlignmentsToJson(const Alignments& a) {
   out += "  \"sources\": [";
   for (size_t s = 0; s < a.sources.size(); ++s) {
     const auto& src = a.sources[s];
-    json meta = {{"path", src.path},
+    nlohmann::ordered_json meta = {{"path", src.path},
                  {"width", src.width},
                  {"height", src.height},
                  {"fps", src.fps},

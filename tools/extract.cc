@@ -151,7 +151,8 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
     const fs::path parent = fs::path(alignments_path).parent_path();
     if (!parent.empty()) EnsureWritableFolder(parent.string());
   }
-  if (fs::exists(options.input) && fs::equivalent(options.input, alignments_path)) {
+  std::error_code same_ec;
+  if (fs::equivalent(options.input, alignments_path, same_ec)) {
     throw FatalError("alignments file '" + alignments_path + "' is the input: choose another");
   }
 

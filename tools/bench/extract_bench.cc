@@ -105,6 +105,7 @@ ExtractSummary RunOurs(const std::string& clip, const std::string& out, int thre
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // Lines appear as they are measured.
   const int frames = argc > 1 ? std::atoi(argv[1]) : 240;
   const int threads = ResolveThreads(argc > 2 ? std::atoi(argv[2]) : 0);
   const char* data = std::getenv("FACESWAP_DATA_DIR");
