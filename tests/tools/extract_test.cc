@@ -74,6 +74,33 @@ TEST(Extract, SkipExistingResumes) {
   EXPECT_EQ(ReadAlignments(dir + "/alignments.json").sources[0].frames.size(), 5u);
 }
 
+TEST(Extract, ResumesAfterBeingKilled) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  const std::string common = "-i " + Quote(video) + " -o " + Quote(dir) +
+                             " --no-faces --min-size 100 --end 600";
+  // Checkpoint every 0.2 s; SIGKILL as soon as the first checkpoint is on disk.
+  std::string out;
+  ASSERT_EQ(RunCommand(kBin + " extract --progress off " + common +
+                           " --checkpoint-seconds 0.2 & pid=$!; "
+                           "for i in $(seq 300); do [ -f " + Quote(dir + "/alignments.json") +
+                           " ] && break; sleep 0.05; done; kill -9 $pid; wait $pid; true",
+                       &out),
+            0)
+      << out;
+  const Alignments partial = ReadAlignments(dir + "/alignments.json");
+  ASSERT_FALSE(partial.complete) << "extract finished before it could be interrupted";
+  const size_t done = partial.sources[0].frames.size();
+  EXPECT_GT(done, 0u);
+  EXPECT_LT(done, 600u);
+  ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
+  EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
+  const Alignments full = ReadAlignments(dir + "/alignments.json");
+  EXPECT_TRUE(full.complete);
+  ASSERT_EQ(full.sources[0].frames.size(), 600u);
+  for (int i = 0; i < 600; ++i) EXPECT_EQ(full.sources[0].frames[i].index, i);
+}
+
 TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
   const std::string video = testing::SampleMedia("franck.mp4");
   const std::string dir = testing::ScratchDir("extract");
