@@ -17,6 +17,33 @@ namespace faceswap {
 
 using namespace ffmpeg;
 
+namespace {
+
+// Whether `codec` can be stream-copied into `format`. avformat_query_codec() alone is too
+// generous for MP4/MOV: it accepts codecs the muxer then refuses (FLAC, Opus in MOV) or that
+// few players read (Vorbis in MP4); those get AAC instead.
+bool CanStreamCopy(const AVOutputFormat* format, AVCodecID codec) {
+  if (avformat_query_codec(format, codec, FF_COMPLIANCE_NORMAL) != 1) return false;
+  const std::string name = format->name;
+  if (name != "mp4" && name != "mov") return true;
+  switch (codec) {
+    case AV_CODEC_ID_AAC:
+    case AV_CODEC_ID_MP3:
+    case AV_CODEC_ID_AC3:
+    case AV_CODEC_ID_EAC3:
+    case AV_CODEC_ID_ALAC:
+      return true;
+    case AV_CODEC_ID_OPUS:
+      return name == "mp4";
+    default:
+      // PCM in MOV is standard QuickTime.
+      return name == "mov" && avcodec_descriptor_get(codec) &&
+             std::string(avcodec_descriptor_get(codec)->name).rfind("pcm_", 0) == 0;
+  }
+}
+
+}  // namespace
+
 struct AudioTrack::Impl {
   std::string source;
   AVFormatContext* out = nullptr;
@@ -76,7 +103,7 @@ std::unique_ptr<AudioTrack> AudioTrack::Create(const std::string& source, AVForm
   const AVCodecParameters* par = impl->in_stream->codecpar;
   impl->out_stream = avformat_new_stream(out, nullptr);
   if (!impl->out_stream) throw std::bad_alloc();
-  impl->reencode = avformat_query_codec(out->oformat, par->codec_id, FF_COMPLIANCE_NORMAL) != 1;
+  impl->reencode = !CanStreamCopy(out->oformat, par->codec_id);
   if (!impl->reencode) {
     if (int ret = avcodec_parameters_copy(impl->out_stream->codecpar, par); ret < 0) {
       impl->Fail("copy", ret);

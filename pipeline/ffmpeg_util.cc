@@ -114,10 +114,6 @@ int SwsColorspace(AVColorSpace space, int height) {
   }
 }
 
-AVColorSpace TagColorspace(int height) {
-  return height >= 720 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
-}
-
 int StreamRotation(const AVStream* stream) {
   const uint8_t* matrix = nullptr;
 #if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 31, 100)

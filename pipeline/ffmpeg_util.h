@@ -75,8 +75,6 @@ FormatInputPtr OpenInput(const std::string& path);
 // The SWS_CS_* matrix for a colour space; unspecified -> BT.709 for HD (height >= 720),
 // BT.601 otherwise (what players assume for untagged video).
 int SwsColorspace(AVColorSpace space, int height);
-// The tag matching SwsColorspace() for an encoder.
-AVColorSpace TagColorspace(int height);
 
 // Rotation in degrees clockwise (0, 90, 180, 270) that makes the stream's frames upright,
 // from its display matrix side data (the same rule as the ffmpeg program's autorotate).

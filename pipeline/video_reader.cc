@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <opencv2/core.hpp>
 #include <spdlog/spdlog.h>
@@ -48,6 +49,10 @@ struct VideoReader::Impl {
 
 void VideoReader::Impl::Open(const std::string& path) {
   info.path = path;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0) {
+    throw FatalError("cannot open video '" + path + "': the file is empty (0 bytes)");
+  }
   ClearLastError();
   AVFormatContext* raw = nullptr;
   if (int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); ret < 0) {

@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <set>
 
+#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
 extern "C" {
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 }
@@ -97,6 +99,8 @@ struct VideoWriter::Impl {
   CodecPtr encoder;
   AVStream* stream = nullptr;
   SwsPtr sws;
+  bool opencv_i420 = false;  // BGR -> yuv420p by OpenCV (2x faster than swscale's path).
+  cv::Mat i420;              // Its output: Y, U, V planes back to back.
   FramePtr yuv = MakeFrame();
   PacketPtr packet = MakePacket();
   std::unique_ptr<AudioTrack> audio;
@@ -111,6 +115,7 @@ struct VideoWriter::Impl {
   bool finished = false;
 
   void Open();
+  void ConvertI420(const cv::Mat& image);
   void Drain(bool flushing);
   [[noreturn]] void Fail(const std::string& what, int code) {
     ThrowFfmpeg("cannot " + what + " '" + path + "'", code);
@@ -165,9 +170,10 @@ void VideoWriter::Impl::Open() {
   e->thread_count = options.threads;
   const bool rgb = desc->flags & AV_PIX_FMT_FLAG_RGB;
   if (!rgb) {
-    e->colorspace = TagColorspace(format.height);
-    e->color_primaries = e->colorspace == AVCOL_SPC_BT709 ? AVCOL_PRI_BT709 : AVCOL_PRI_SMPTE170M;
-    e->color_trc = e->colorspace == AVCOL_SPC_BT709 ? AVCOL_TRC_BT709 : AVCOL_TRC_SMPTE170M;
+    // Always the BT.601 matrix, limited range, and tagged so: OpenCV's fast BGR -> I420
+    // uses it, and the tag tells players (and our reader) how to convert back. Primaries and
+    // transfer are left as the source had them (we do not convert those).
+    e->colorspace = AVCOL_SPC_SMPTE170M;
     e->color_range = AVCOL_RANGE_MPEG;
   }
   if (output->oformat->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -208,14 +214,27 @@ void VideoWriter::Impl::Open() {
                            format.height, pix_fmt, SWS_BILINEAR, nullptr, nullptr, nullptr));
   if (!sws) throw FatalError("cannot convert BGR frames to " + options.pix_fmt);
   if (!rgb) {
-    const int* coeffs = sws_getCoefficients(SwsColorspace(e->colorspace, format.height));
+    const int* coeffs = sws_getCoefficients(SWS_CS_ITU601);
     sws_setColorspaceDetails(sws.get(), sws_getCoefficients(SWS_CS_DEFAULT), 1, coeffs, 0, 0,
                              1 << 16, 1 << 16);
   }
+  opencv_i420 = pix_fmt == AV_PIX_FMT_YUV420P;
   yuv->format = pix_fmt;
   yuv->width = format.width;
   yuv->height = format.height;
   if (int ret = av_frame_get_buffer(yuv.get(), 0); ret < 0) Fail("encode", ret);
+}
+
+void VideoWriter::Impl::ConvertI420(const cv::Mat& image) {
+  // OpenCV's BGR -> I420 is BT.601 limited range, like the tag written in Open().
+  cv::cvtColor(image, i420, cv::COLOR_BGR2YUV_I420);
+  const int w = format.width, h = format.height;
+  const uint8_t* plane = i420.data;
+  for (int p = 0; p < 3; ++p) {
+    const int pw = p == 0 ? w : w / 2, ph = p == 0 ? h : h / 2;
+    av_image_copy_plane(yuv->data[p], yuv->linesize[p], plane, pw, pw, ph);
+    plane += static_cast<size_t>(pw) * ph;
+  }
 }
 
 void VideoWriter::Impl::Drain(bool flushing) {
@@ -278,9 +297,13 @@ void VideoWriter::Write(const Frame& frame) {
   m.last_out_pts = out_pts;
 
   if (int ret = av_frame_make_writable(m.yuv.get()); ret < 0) m.Fail("encode", ret);
-  const uint8_t* src[4] = {image.data, nullptr, nullptr, nullptr};
-  const int src_stride[4] = {static_cast<int>(image.step[0]), 0, 0, 0};
-  sws_scale(m.sws.get(), src, src_stride, 0, image.rows, m.yuv->data, m.yuv->linesize);
+  if (m.opencv_i420) {
+    m.ConvertI420(image);
+  } else {
+    const uint8_t* src[4] = {image.data, nullptr, nullptr, nullptr};
+    const int src_stride[4] = {static_cast<int>(image.step[0]), 0, 0, 0};
+    sws_scale(m.sws.get(), src, src_stride, 0, image.rows, m.yuv->data, m.yuv->linesize);
+  }
   m.yuv->pts = out_pts;
   if (int ret = avcodec_send_frame(m.encoder.get(), m.yuv.get()); ret < 0) m.Fail("encode", ret);
   m.Drain(false);

@@ -1,0 +1,27 @@
+// Independent measurements of media files with the ffprobe/ffmpeg programs (installed with
+// FFmpeg), for tests that check our own reader and writer against them.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace faceswap::testing {
+
+// Runs `ffmpeg -v error -y <args>`; fails the test (ADD_FAILURE) with its output on error.
+bool Ffmpeg(const std::string& args);
+// best_effort_timestamp_time of every frame of the first video stream, in seconds.
+std::vector<double> ProbeFrameTimes(const std::string& path);
+// Entries of one stream ("v:0", "a:0") as key -> value, e.g. "codec_name", "width",
+// "start_time", "nb_read_frames" (when count_frames). Empty when the stream is missing.
+std::map<std::string, std::string> ProbeStream(const std::string& path,
+                                               const std::string& stream,
+                                               bool count_frames = false);
+// Tags of the container (format) as key -> value, keys in lower case (Matroska stores
+// them in upper case).
+std::map<std::string, std::string> ProbeFormatTags(const std::string& path);
+// Duration of a stream from its packets: end of the last packet - start of the first
+// (works for MKV, which stores no per-stream duration). -1 when the stream is missing.
+double ProbeStreamDuration(const std::string& path, const std::string& stream);
+
+}  // namespace faceswap::testing
