@@ -8,9 +8,8 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "pipeline/check.h"
 
@@ -31,12 +30,13 @@ double Short(float v) {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 FaceStatus StatusFromString(const std::string& s) {
-  for (FaceStatus st : {FaceStatus::kOk, FaceStatus::kNoLandmarks, FaceStatus::kTooSmall,
-                        FaceStatus::kRejected}) {
+  for (FaceStatus st :
+       {FaceStatus::kOk, FaceStatus::kNoLandmarks, FaceStatus::kTooSmall, FaceStatus::kRejected}) {
     if (s == ToString(st)) return st;
   }
   throw std::invalid_argument("unknown face status '" + s + "'");
@@ -153,7 +153,8 @@ std::string ReadAllMaybeGzip(const std::string& path) {
     throw FatalError("alignments file '" + path + "' does not exist");
   }
   if (fs::is_directory(path, ec)) {
-    throw FatalError("alignments file '" + path + "' is a folder, expected a .json or .json.gz file");
+    throw FatalError("alignments file '" + path +
+                     "' is a folder, expected a .json or .json.gz file");
   }
   // gzopen reads plain files transparently, so one path serves both forms.
   gzFile in = gzopen(path.c_str(), "rb");
@@ -187,8 +188,8 @@ std::string AlignmentsToJson(const Alignments& a) {
   // one number per line.
   const std::vector<std::pair<std::string, json>> head = {
       {"format", kFormatName},
-      {"version", std::to_string(kAlignmentsVersionMajor) + "." +
-                      std::to_string(kAlignmentsVersionMinor)},
+      {"version",
+       std::to_string(kAlignmentsVersionMajor) + "." + std::to_string(kAlignmentsVersionMinor)},
       {"complete", a.complete},
       {"convention", ConventionToJson(a.convention)}};
   std::string out = "{\n";
@@ -199,13 +200,13 @@ std::string AlignmentsToJson(const Alignments& a) {
   for (size_t s = 0; s < a.sources.size(); ++s) {
     const auto& src = a.sources[s];
     nlohmann::ordered_json meta = {{"path", src.path},
-                 {"width", src.width},
-                 {"height", src.height},
-                 {"fps", src.fps},
-                 {"frame_count", src.frame_count},
-                 {"time_base", {src.time_base_num, src.time_base_den}},
-                 {"detector", src.detector},
-                 {"landmarker", src.landmarker}};
+                                   {"width", src.width},
+                                   {"height", src.height},
+                                   {"fps", src.fps},
+                                   {"frame_count", src.frame_count},
+                                   {"time_base", {src.time_base_num, src.time_base_den}},
+                                   {"detector", src.detector},
+                                   {"landmarker", src.landmarker}};
     std::string m = meta.dump();
     m.pop_back();  // Reopen the object to append the frames.
     out += (s ? ",\n    " : "\n    ") + m + ", \"frames\": [";

@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -77,13 +76,14 @@ TEST(Extract, SkipExistingResumes) {
 TEST(Extract, ResumesAfterBeingKilled) {
   const std::string video = testing::SampleMedia("franck.mp4");
   const std::string dir = testing::ScratchDir("extract");
-  const std::string common = "-i " + Quote(video) + " -o " + Quote(dir) +
-                             " --no-faces --min-size 100 --end 600";
+  const std::string common =
+      "-i " + Quote(video) + " -o " + Quote(dir) + " --no-faces --min-size 100 --end 600";
   // Checkpoint every 0.2 s; SIGKILL as soon as the first checkpoint is on disk.
   std::string out;
   ASSERT_EQ(RunCommand(kBin + " extract --progress off " + common +
                            " --checkpoint-seconds 0.2 & pid=$!; "
-                           "for i in $(seq 300); do [ -f " + Quote(dir + "/alignments.json") +
+                           "for i in $(seq 300); do [ -f " +
+                           Quote(dir + "/alignments.json") +
                            " ] && break; sleep 0.05; done; kill -9 $pid; wait $pid; true",
                        &out),
             0)
@@ -107,8 +107,7 @@ TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
   std::string out;
   const std::string common = "-i " + Quote(video) + " --no-faces --start 1000 --end 1060";
   ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/det"), &out), 0) << out;
-  ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/trk") + " --redetect-every 6", &out), 0)
-      << out;
+  ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/trk") + " --redetect-every 6", &out), 0) << out;
   const auto det = ReadAlignments(dir + "/det/alignments.json").sources[0].frames;
   const auto trk = ReadAlignments(dir + "/trk/alignments.json").sources[0].frames;
   ASSERT_EQ(det.size(), 60u);
@@ -134,14 +133,13 @@ TEST(Extract, ImageFolderUsesImageNames) {
     fs::copy_file(testing::DlibExample(std::string("faces/") + name), dir + "/in/" + name);
   }
   std::string out;
-  ASSERT_EQ(Extract("-i " + Quote(dir + "/in") + " -o " + Quote(dir + "/out") + " --min-size 40",
-                    &out),
-            0)
+  ASSERT_EQ(
+      Extract("-i " + Quote(dir + "/in") + " -o " + Quote(dir + "/out") + " --min-size 40", &out),
+      0)
       << out;
   const auto pngs = Files(dir + "/out", ".png");
   EXPECT_EQ(pngs.size(), 4u) << out;
-  EXPECT_NE(std::find(pngs.begin(), pngs.end(), "Tom_Cruise_avp_2014_4_000001_0.png"),
-            pngs.end());
+  EXPECT_NE(std::find(pngs.begin(), pngs.end(), "Tom_Cruise_avp_2014_4_000001_0.png"), pngs.end());
   const Alignments a = ReadAlignments(dir + "/out/alignments.json");
   ASSERT_EQ(a.sources[0].frames.size(), 3u);
   EXPECT_EQ(a.sources[0].frames[0].name, "2008_002506");
