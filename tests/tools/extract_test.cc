@@ -126,6 +126,48 @@ TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
   EXPECT_LT(sum / n, 2.0);
 }
 
+TEST(Extract, ParallelWorkersGiveTheSameResultAsOne) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  const std::string common = "-i " + Quote(video) + " --no-faces --start 2000 --end 2040";
+  std::string out;
+  ASSERT_EQ(Extract(common + " --threads 1 -o " + Quote(dir + "/one"), &out), 0) << out;
+  ASSERT_EQ(Extract(common + " --threads 3 -o " + Quote(dir + "/three"), &out), 0) << out;
+  const auto one = ReadAlignments(dir + "/one/alignments.json").sources[0].frames;
+  const auto three = ReadAlignments(dir + "/three/alignments.json").sources[0].frames;
+  ASSERT_EQ(one.size(), 40u);
+  ASSERT_EQ(three.size(), 40u);
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].index, three[i].index);
+    ASSERT_EQ(one[i].faces.size(), three[i].faces.size());
+    for (size_t k = 0; k < one[i].faces.size(); ++k) {
+      EXPECT_EQ(one[i].faces[k].box, three[i].faces[k].box);
+      EXPECT_EQ(one[i].faces[k].landmarks, three[i].faces[k].landmarks);
+    }
+  }
+}
+
+TEST(Extract, HaarDetectorEndToEnd) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  std::string out;
+  ASSERT_EQ(Extract("-i " + Quote(video) + " -o " + Quote(dir) +
+                        " --detector detect/opencv-haar --max-faces 1 --end 48 --every 2",
+                    &out),
+            0)
+      << out;
+  const Alignments a = ReadAlignments(dir + "/alignments.json");
+  EXPECT_EQ(a.sources[0].detector, "detect/opencv-haar");
+  ASSERT_EQ(a.sources[0].frames.size(), 24u);
+  int with_face = 0;
+  for (const auto& f : a.sources[0].frames) {
+    EXPECT_LE(f.faces.size(), 1u);
+    with_face += f.faces.size() == 1 && f.faces[0].landmarks.size() == 68;
+  }
+  EXPECT_GE(with_face, 22) << out;
+  EXPECT_EQ(Files(dir, ".png").size(), static_cast<size_t>(with_face));
+}
+
 TEST(Extract, ImageFolderUsesImageNames) {
   const std::string dir = testing::ScratchDir("extract");
   fs::create_directories(dir + "/in");
