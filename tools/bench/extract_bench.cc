@@ -82,7 +82,7 @@ double PlainLoop(const std::string& clip, int64_t* frames, int64_t* faces) {
 }
 
 ExtractSummary RunOurs(const std::string& clip, const std::string& out, int threads, int min_size,
-                       bool faces, int redetect_every) {
+                       bool faces, int redetect_every, int64_t end = -1) {
   StageRegistry registry;
   RegisterBuiltinStages(registry);
   ExtractOptions options;
