@@ -77,7 +77,7 @@ TEST(Extract, ResumesAfterBeingKilled) {
   const std::string video = testing::SampleMedia("franck.mp4");
   const std::string dir = testing::ScratchDir("extract");
   const std::string common =
-      "-i " + Quote(video) + " -o " + Quote(dir) + " --no-faces --min-size 100 --end 600";
+      "-i " + Quote(video) + " -o " + Quote(dir) + " --no-faces --min-size 100 --end 300";
   // Checkpoint every 0.2 s; SIGKILL as soon as the first checkpoint is on disk.
   std::string out;
   ASSERT_EQ(RunCommand(kBin + " extract --progress off " + common +
@@ -92,20 +92,20 @@ TEST(Extract, ResumesAfterBeingKilled) {
   ASSERT_FALSE(partial.complete) << "extract finished before it could be interrupted";
   const size_t done = partial.sources[0].frames.size();
   EXPECT_GT(done, 0u);
-  EXPECT_LT(done, 600u);
+  EXPECT_LT(done, 300u);
   ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
   EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
   const Alignments full = ReadAlignments(dir + "/alignments.json");
   EXPECT_TRUE(full.complete);
-  ASSERT_EQ(full.sources[0].frames.size(), 600u);
-  for (int i = 0; i < 600; ++i) EXPECT_EQ(full.sources[0].frames[i].index, i);
+  ASSERT_EQ(full.sources[0].frames.size(), 300u);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(full.sources[0].frames[i].index, i);
 }
 
 TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
   const std::string video = testing::SampleMedia("franck.mp4");
   const std::string dir = testing::ScratchDir("extract");
   std::string out;
-  const std::string common = "-i " + Quote(video) + " --no-faces --start 1000 --end 1060";
+  const std::string common = "-i " + Quote(video) + " --no-faces --start 300 --end 360";
   ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/det"), &out), 0) << out;
   ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/trk") + " --redetect-every 6", &out), 0) << out;
   const auto det = ReadAlignments(dir + "/det/alignments.json").sources[0].frames;
@@ -129,7 +129,7 @@ TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
 TEST(Extract, ParallelWorkersGiveTheSameResultAsOne) {
   const std::string video = testing::SampleMedia("franck.mp4");
   const std::string dir = testing::ScratchDir("extract");
-  const std::string common = "-i " + Quote(video) + " --no-faces --start 2000 --end 2040";
+  const std::string common = "-i " + Quote(video) + " --no-faces --start 400 --end 440";
   std::string out;
   ASSERT_EQ(Extract(common + " --threads 1 -o " + Quote(dir + "/one"), &out), 0) << out;
   ASSERT_EQ(Extract(common + " --threads 3 -o " + Quote(dir + "/three"), &out), 0) << out;
