@@ -8,9 +8,8 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "pipeline/check.h"
 
@@ -31,22 +30,24 @@ double Short(float v) {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 FaceStatus StatusFromString(const std::string& s) {
-  for (FaceStatus st : {FaceStatus::kOk, FaceStatus::kNoLandmarks, FaceStatus::kTooSmall,
-                        FaceStatus::kRejected}) {
+  for (FaceStatus st :
+       {FaceStatus::kOk, FaceStatus::kNoLandmarks, FaceStatus::kTooSmall, FaceStatus::kRejected}) {
     if (s == ToString(st)) return st;
   }
   throw std::invalid_argument("unknown face status '" + s + "'");
 }
 
-json FaceToJson(const Face& f) {
-  json j;
+// ordered_json: keys stay in schema order in the file (index first, then timing, faces).
+nlohmann::ordered_json FaceToJson(const Face& f) {
+  nlohmann::ordered_json j;
   j["box"] = {Short(f.box.x), Short(f.box.y), Short(f.box.width), Short(f.box.height)};
   j["score"] = Short(f.score);
-  json lm = json::array();
+  nlohmann::ordered_json lm = nlohmann::ordered_json::array();
   for (const auto& p : f.landmarks) lm.push_back({Short(p.x), Short(p.y)});
   j["landmarks"] = std::move(lm);
   const auto& m = f.frame_to_aligned;
@@ -84,13 +85,13 @@ Face FaceFromJson(const json& j) {
   return f;
 }
 
-json FrameToJson(const AlignmentsFrame& fr) {
-  json j;
+nlohmann::ordered_json FrameToJson(const AlignmentsFrame& fr) {
+  nlohmann::ordered_json j;
   j["index"] = fr.index;
   j["pts"] = fr.pts;
   j["timestamp"] = fr.timestamp;
   if (!fr.name.empty()) j["name"] = fr.name;
-  json faces = json::array();
+  nlohmann::ordered_json faces = nlohmann::ordered_json::array();
   for (const auto& f : fr.faces) faces.push_back(FaceToJson(f));
   j["faces"] = std::move(faces);
   return j;
@@ -152,7 +153,8 @@ std::string ReadAllMaybeGzip(const std::string& path) {
     throw FatalError("alignments file '" + path + "' does not exist");
   }
   if (fs::is_directory(path, ec)) {
-    throw FatalError("alignments file '" + path + "' is a folder, expected a .json or .json.gz file");
+    throw FatalError("alignments file '" + path +
+                     "' is a folder, expected a .json or .json.gz file");
   }
   // gzopen reads plain files transparently, so one path serves both forms.
   gzFile in = gzopen(path.c_str(), "rb");
@@ -186,8 +188,8 @@ std::string AlignmentsToJson(const Alignments& a) {
   // one number per line.
   const std::vector<std::pair<std::string, json>> head = {
       {"format", kFormatName},
-      {"version", std::to_string(kAlignmentsVersionMajor) + "." +
-                      std::to_string(kAlignmentsVersionMinor)},
+      {"version",
+       std::to_string(kAlignmentsVersionMajor) + "." + std::to_string(kAlignmentsVersionMinor)},
       {"complete", a.complete},
       {"convention", ConventionToJson(a.convention)}};
   std::string out = "{\n";
@@ -197,14 +199,14 @@ std::string AlignmentsToJson(const Alignments& a) {
   out += "  \"sources\": [";
   for (size_t s = 0; s < a.sources.size(); ++s) {
     const auto& src = a.sources[s];
-    json meta = {{"path", src.path},
-                 {"width", src.width},
-                 {"height", src.height},
-                 {"fps", src.fps},
-                 {"frame_count", src.frame_count},
-                 {"time_base", {src.time_base_num, src.time_base_den}},
-                 {"detector", src.detector},
-                 {"landmarker", src.landmarker}};
+    nlohmann::ordered_json meta = {{"path", src.path},
+                                   {"width", src.width},
+                                   {"height", src.height},
+                                   {"fps", src.fps},
+                                   {"frame_count", src.frame_count},
+                                   {"time_base", {src.time_base_num, src.time_base_den}},
+                                   {"detector", src.detector},
+                                   {"landmarker", src.landmarker}};
     std::string m = meta.dump();
     m.pop_back();  // Reopen the object to append the frames.
     out += (s ? ",\n    " : "\n    ") + m + ", \"frames\": [";

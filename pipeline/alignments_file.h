@@ -35,14 +35,14 @@ struct AlignmentsFrame {
 };
 
 struct AlignmentsSource {
-  std::string path;          // As given to extract.
-  int width = 0;             // Frame size in pixels.
+  std::string path;  // As given to extract.
+  int width = 0;     // Frame size in pixels.
   int height = 0;
   double fps = 0.0;          // Average frame rate (0 if unknown).
   int64_t frame_count = -1;  // Frames in the source (-1 if unknown), not frames processed.
   int time_base_num = 1;     // Unit of AlignmentsFrame::pts.
   int time_base_den = 1;
-  std::string detector;      // Plugin names that produced the data, e.g. "detect/dlib-hog".
+  std::string detector;  // Plugin names that produced the data, e.g. "detect/dlib-hog".
   std::string landmarker;
   std::vector<AlignmentsFrame> frames;  // Processed frames in index order.
 };

@@ -2,14 +2,14 @@
 //   list    faces per frame, frames without faces (or with several)
 //   draw    frames with boxes and landmarks drawn, for a person to check
 //   export  landmarks as CSV or JSON
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "pipeline/alignments_file.h"
 #include "pipeline/check.h"
@@ -51,11 +51,11 @@ int List(const std::string& path, bool per_frame) {
       if (f.faces.empty()) none.push_back(f.index);
       if (f.faces.size() > 1) several.push_back(f.index);
     }
-    std::printf("source %s: %dx%d, %.3g fps, %lld frames in source, %zu processed, %lld faces "
-                "(%s, %s)\n",
-                s.path.c_str(), s.width, s.height, s.fps, static_cast<long long>(s.frame_count),
-                s.frames.size(), static_cast<long long>(faces), s.detector.c_str(),
-                s.landmarker.c_str());
+    std::printf(
+        "source %s: %dx%d, %.3g fps, %lld frames in source, %zu processed, %lld faces "
+        "(%s, %s)\n",
+        s.path.c_str(), s.width, s.height, s.fps, static_cast<long long>(s.frame_count),
+        s.frames.size(), static_cast<long long>(faces), s.detector.c_str(), s.landmarker.c_str());
     for (const auto& [n, count] : histogram) {
       std::printf("  frames with %zu face%s: %lld\n", n, n == 1 ? "" : "s",
                   static_cast<long long>(count));
@@ -83,8 +83,8 @@ void DrawFace(cv::Mat& image, const Face& face, int number) {
   }
 }
 
-int Draw(const std::string& path, const std::string& input, const std::string& output,
-         int every, ProgressMode progress_mode) {
+int Draw(const std::string& path, const std::string& input, const std::string& output, int every,
+         ProgressMode progress_mode) {
   const Alignments a = ReadAlignments(path);
   const AlignmentsSource* source = nullptr;
   for (const auto& s : a.sources) {
@@ -147,8 +147,8 @@ int Export(const std::string& path, const std::string& output) {
             const Face& face = f.faces[k];
             if (face.landmarks.size() != kNumLandmarks) continue;
             out << '"' << s.path << "\"," << f.index << ',' << f.timestamp << ',' << k << ','
-                << face.score << ',' << face.box.x << ',' << face.box.y << ','
-                << face.box.width << ',' << face.box.height;
+                << face.score << ',' << face.box.x << ',' << face.box.y << ',' << face.box.width
+                << ',' << face.box.height;
             for (const auto& p : face.landmarks) out << ',' << p.x << ',' << p.y;
             out << "\n";
           }

@@ -1,12 +1,12 @@
 #include "tools/extract.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <set>
-
 #include <opencv2/core.hpp>
-#include <spdlog/spdlog.h>
+#include <set>
 
 #include "pipeline/alignments_file.h"
 #include "pipeline/check.h"
@@ -33,8 +33,8 @@ class SelectedFrames : public FrameSource {
     format_ = inner_->Open();
     StreamFormat out = format_;
     if (format_.frame_count >= 0) {
-      const int64_t end = options_.end >= 0 ? std::min(options_.end, format_.frame_count)
-                                            : format_.frame_count;
+      const int64_t end =
+          options_.end >= 0 ? std::min(options_.end, format_.frame_count) : format_.frame_count;
       const int64_t span = std::max<int64_t>(0, end - options_.start);
       out.frame_count = (span + options_.every - 1) / options_.every;
       out.frame_count = std::max<int64_t>(0, out.frame_count - static_cast<int64_t>(done_.size()));
@@ -94,10 +94,9 @@ AlignmentsFrame ToRecord(const Frame& frame) {
 }
 
 void SortFrames(std::vector<AlignmentsFrame>& frames) {
-  std::stable_sort(frames.begin(), frames.end(),
-                   [](const AlignmentsFrame& a, const AlignmentsFrame& b) {
-                     return a.index < b.index;
-                   });
+  std::stable_sort(
+      frames.begin(), frames.end(),
+      [](const AlignmentsFrame& a, const AlignmentsFrame& b) { return a.index < b.index; });
 }
 
 }  // namespace
@@ -137,8 +136,7 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   if (face_writer) {
     face_writer->folder = options.output;
     const fs::path in(options.input);
-    face_writer->source_name =
-        (in.has_filename() ? in : in.parent_path()).stem().string();
+    face_writer->source_name = (in.has_filename() ? in : in.parent_path()).stem().string();
   }
   ThrowIfInvalid(detect.Check());
   ThrowIfInvalid(align.Check());
@@ -151,7 +149,8 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
     const fs::path parent = fs::path(alignments_path).parent_path();
     if (!parent.empty()) EnsureWritableFolder(parent.string());
   }
-  if (fs::exists(options.input) && fs::equivalent(options.input, alignments_path)) {
+  std::error_code same_ec;
+  if (fs::equivalent(options.input, alignments_path, same_ec)) {
     throw FatalError("alignments file '" + alignments_path + "' is the input: choose another");
   }
 
@@ -187,13 +186,15 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   runner_options.progress_label = "extract";
   Runner runner(runner_options);
   const int workers = ResolveThreads(options.threads);
-  runner.AddStage(detect_info.name, [&] { return detect_info.create(detect); },
-                  detect_info.parallel ? workers : 1);
-  runner.AddStage(align_info.name, [&] { return align_info.create(align); },
-                  align_info.parallel ? workers : 1);
+  runner.AddStage(
+      detect_info.name, [&] { return detect_info.create(detect); },
+      detect_info.parallel ? workers : 1);
+  runner.AddStage(
+      align_info.name, [&] { return align_info.create(align); }, align_info.parallel ? workers : 1);
   if (!options.no_faces) {
-    runner.AddStage(writer_info.name, [&] { return writer_info.create(writer); },
-                    writer_info.parallel ? workers : 1);
+    runner.AddStage(
+        writer_info.name, [&] { return writer_info.create(writer); },
+        writer_info.parallel ? workers : 1);
   }
 
   ExtractSummary summary;
@@ -230,7 +231,8 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
     }
     const auto now = std::chrono::steady_clock::now();
     if (options.checkpoint_seconds > 0 &&
-        std::chrono::duration<double>(now - last_checkpoint).count() >= options.checkpoint_seconds) {
+        std::chrono::duration<double>(now - last_checkpoint).count() >=
+            options.checkpoint_seconds) {
       snapshot(false);  // Lets --skip-existing resume after an interruption.
       last_checkpoint = now;
     }
@@ -242,8 +244,10 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   snapshot(true);
 
   if (summary.frames > 0 && summary.faces == 0) {
-    spdlog::warn("no face found in any of the {} frames processed of '{}'; '{}' lists them "
-                 "with no faces", summary.frames, options.input, alignments_path);
+    spdlog::warn(
+        "no face found in any of the {} frames processed of '{}'; '{}' lists them "
+        "with no faces",
+        summary.frames, options.input, alignments_path);
   }
   return summary;
 }

@@ -17,19 +17,19 @@
 namespace faceswap {
 
 struct ExtractOptions {
-  std::string input;                    // Video file or image folder.
-  std::string output;                   // Folder for aligned faces (and the default alignments).
-  std::string alignments;               // Alignments file; "" = <output>/alignments.json.
+  std::string input;       // Video file or image folder.
+  std::string output;      // Folder for aligned faces (and the default alignments).
+  std::string alignments;  // Alignments file; "" = <output>/alignments.json.
   std::string detector = "detect/dlib-hog";  // Detect plugin.
   std::string aligner = "align/dlib-68";     // Landmark plugin.
-  int every = 1;                        // Process every Nth frame.
-  int64_t start = 0;                    // First frame index processed.
-  int64_t end = -1;                     // One past the last frame index; -1 = to the end.
-  bool skip_existing = false;           // Resume: skip frames already in the alignments file.
-  bool no_faces = false;                // Alignments only: no face PNGs.
-  int redetect_every = 1;               // Detect on every Nth processed frame, track between.
-  int threads = 0;                      // Workers per parallel stage; 0 = all cores.
-  double checkpoint_seconds = 30.0;     // Partial alignments written this often (0 = never).
+  int every = 1;                             // Process every Nth frame.
+  int64_t start = 0;                         // First frame index processed.
+  int64_t end = -1;                          // One past the last frame index; -1 = to the end.
+  bool skip_existing = false;                // Resume: skip frames already in the alignments file.
+  bool no_faces = false;                     // Alignments only: no face PNGs.
+  int redetect_every = 1;                    // Detect on every Nth processed frame, track between.
+  int threads = 0;                           // Workers per parallel stage; 0 = all cores.
+  double checkpoint_seconds = 30.0;          // Partial alignments written this often (0 = never).
   ProgressMode progress = ProgressMode::kAuto;
   std::string Check() const;
   // The alignments path actually used.
@@ -37,11 +37,11 @@ struct ExtractOptions {
 };
 
 struct ExtractSummary {
-  int64_t frames = 0;              // Frames processed in this run.
+  int64_t frames = 0;  // Frames processed in this run.
   int64_t frames_with_faces = 0;
   int64_t faces = 0;
-  int64_t frames_skipped = 0;      // Already in the alignments file (--skip-existing).
-  double seconds = 0.0;            // Wall time of the pipeline run.
+  int64_t frames_skipped = 0;  // Already in the alignments file (--skip-existing).
+  double seconds = 0.0;        // Wall time of the pipeline run.
   double fps() const { return seconds > 0 ? frames / seconds : 0.0; }
 };
 

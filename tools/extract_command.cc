@@ -1,8 +1,8 @@
 // `faceswap extract`: options of the command and of the chosen plugins, then RunExtract.
-#include <memory>
-
-#include <opencv2/core.hpp>
 #include <spdlog/spdlog.h>
+
+#include <memory>
+#include <opencv2/core.hpp>
 
 #include "pipeline/check.h"
 #include "stages/detect/detect_options.h"
@@ -15,8 +15,7 @@ namespace faceswap {
 CommandSetup ExtractCommand() {
   return [](CLI::App& sub, AppContext& context) -> CommandRun {
     auto options = std::make_shared<ExtractOptions>();
-    sub.add_option("-i,--input", options->input, "Input video file or image folder")
-        ->required();
+    sub.add_option("-i,--input", options->input, "Input video file or image folder")->required();
     sub.add_option("-o,--output", options->output,
                    "Output folder for aligned faces <source>_<frame>_<face>.png")
         ->required();
@@ -79,10 +78,11 @@ CommandSetup ExtractCommand() {
       cv::setNumThreads(1);
       const ExtractSummary s = RunExtract(*options, context.registry, detect,
                                           *align_options->at(options->aligner), *writer_options);
-      spdlog::info("extract: {} frames ({} skipped as done), {} with faces, {} faces, {:.1f} fps; "
-                   "alignments: {}",
-                   s.frames, s.frames_skipped, s.frames_with_faces, s.faces, s.fps(),
-                   options->AlignmentsPath());
+      spdlog::info(
+          "extract: {} frames ({} skipped as done), {} with faces, {} faces, {:.1f} fps; "
+          "alignments: {}",
+          s.frames, s.frames_skipped, s.frames_with_faces, s.faces, s.fps(),
+          options->AlignmentsPath());
       return 0;
     };
   };

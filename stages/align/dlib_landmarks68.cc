@@ -2,14 +2,14 @@
 // templates are instantiated here (see stages/CMakeLists.txt).
 #include "stages/align/dlib_landmarks68.h"
 
+#include <dlib/image_processing/shape_predictor.h>
+#include <dlib/opencv/cv_image.h>
+#include <dlib/serialize.h>
+
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
-
-#include <dlib/image_processing/shape_predictor.h>
-#include <dlib/opencv/cv_image.h>
-#include <dlib/serialize.h>
 #include <opencv2/imgproc.hpp>
 
 #include "pipeline/check.h"
@@ -36,8 +36,8 @@ std::shared_ptr<const Predictor> SharedPredictor(const std::string& path) {
   try {
     dlib::deserialize(path) >> *predictor;
   } catch (const std::exception& e) {
-    throw FatalError("landmark model '" + path +
-                     "' is not a dlib shape predictor file (" + e.what() + ")");
+    throw FatalError("landmark model '" + path + "' is not a dlib shape predictor file (" +
+                     e.what() + ")");
   }
   if (predictor->num_parts() != kNumLandmarks) {
     throw FatalError("landmark model '" + path + "' predicts " +
@@ -51,7 +51,8 @@ std::shared_ptr<const Predictor> SharedPredictor(const std::string& path) {
 class DlibLandmarks68 : public Stage {
  public:
   explicit DlibLandmarks68(const DlibLandmarksOptions& options)
-      : options_(options), convention_(options.Convention()),
+      : options_(options),
+        convention_(options.Convention()),
         predictor_(SharedPredictor(options.model)) {}
 
   void Open(StreamFormat& format) override { format.face_size = convention_.size; }

@@ -1,7 +1,6 @@
 #include "stages/detect/detect_options.h"
 
 #include <algorithm>
-
 #include <opencv2/imgproc.hpp>
 
 #include "pipeline/check.h"

@@ -6,10 +6,9 @@
 // default scale is derived from --min-size so the smallest wanted face is just detectable.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "pipeline/frame.h"
 #include "pipeline/stage.h"

@@ -37,9 +37,9 @@ class DlibHogDetector : public Stage {
       frame.faces.clear();
       for (const auto& d : found) {
         Face face;
-        face.box = cv::Rect2f(static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
-                              static_cast<float>(d.rect.width()),
-                              static_cast<float>(d.rect.height()));
+        face.box =
+            cv::Rect2f(static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
+                       static_cast<float>(d.rect.width()), static_cast<float>(d.rect.height()));
         face.score = static_cast<float>(d.detection_confidence);
         frame.faces.push_back(std::move(face));
       }

@@ -5,9 +5,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <sstream>
-
 #include <opencv2/objdetect.hpp>
+#include <sstream>
 
 #include "pipeline/check.h"
 

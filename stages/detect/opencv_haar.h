@@ -16,8 +16,8 @@ namespace faceswap {
 struct OpenCvHaarOptions : DetectOptions {
   // Cascade XML; Debian's opencv-data installs it here.
   std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
-  int min_neighbors = 5;       // Overlapping hits needed to keep a face (higher: fewer false ones).
-  double scale_step = 1.1;     // Pyramid step between detection sizes.
+  int min_neighbors = 5;    // Overlapping hits needed to keep a face (higher: fewer false ones).
+  double scale_step = 1.1;  // Pyramid step between detection sizes.
 
   void BindOwn(OptionBinder& binder) override;
   std::string Check() const override;

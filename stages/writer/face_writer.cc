@@ -7,7 +7,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/imgcodecs.hpp>
 
 #include "pipeline/check.h"
@@ -91,12 +90,12 @@ void EnsureWritableFolder(const std::string& folder) {
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec || !fs::is_directory(folder)) {
-    throw FatalError("cannot create output folder '" + folder + "': " +
-                     (ec ? ec.message() : std::string("a file of that name exists")));
+    throw FatalError("cannot create output folder '" + folder +
+                     "': " + (ec ? ec.message() : std::string("a file of that name exists")));
   }
   // Permissions alone do not tell (root, read-only mounts): try to create a file.
-  const std::string probe = (fs::path(folder) / (".faceswap-write-test-" +
-                                                 std::to_string(::getpid()))).string();
+  const std::string probe =
+      (fs::path(folder) / (".faceswap-write-test-" + std::to_string(::getpid()))).string();
   std::FILE* f = std::fopen(probe.c_str(), "wb");
   if (!f) {
     throw FatalError("output folder '" + folder + "' is not writable: " + std::strerror(errno));

@@ -3,9 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
-
 #include <opencv2/imgproc.hpp>
+#include <random>
 
 namespace faceswap {
 namespace {

@@ -62,8 +62,9 @@ TEST(DlibHog, ThreeFacesInGroupPhoto) {
 
 TEST(DlibHog, NoFaceInDogs) {
   EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg")).size(), 0u);
-  EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg"),
-                   [](DetectOptions& o) { o.min_size = 40; }).size(), 0u);
+  EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg"), [](DetectOptions& o) { o.min_size = 40; })
+                .size(),
+            0u);
 }
 
 TEST(DlibHog, MaxFacesKeepsTheBestScores) {

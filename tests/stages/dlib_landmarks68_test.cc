@@ -2,9 +2,9 @@
 // alignment of the resulting crops, and the missing-model error.
 #include "stages/align/dlib_landmarks68.h"
 
+#include <dlib/data_io/image_dataset_metadata.h>
 #include <gtest/gtest.h>
 
-#include <dlib/data_io/image_dataset_metadata.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include "pipeline/check.h"

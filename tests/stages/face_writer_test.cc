@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/imgcodecs.hpp>
 
 #include "pipeline/check.h"

@@ -3,10 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <sstream>
 
 #include "tests/testing/samples.h"
 
@@ -25,8 +24,8 @@ class AlignmentsTool : public ::testing::Test {
     video_ = new std::string(testing::SampleMedia("franck.mp4"));
     dir_ = new std::string(testing::ScratchDir("alignments-tool"));
     std::string out;
-    ASSERT_EQ(RunCommand(kBin + " extract --progress off --no-faces --end 25 -i " +
-                             Quote(*video_) + " -o " + Quote(*dir_),
+    ASSERT_EQ(RunCommand(kBin + " extract --progress off --no-faces --end 25 -i " + Quote(*video_) +
+                             " -o " + Quote(*dir_),
                          &out),
               0)
         << out;
@@ -59,8 +58,8 @@ TEST_F(AlignmentsTool, DrawWritesAnnotatedFrames) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(drawn)) names.push_back(e.path().filename());
   std::sort(names.begin(), names.end());
-  ASSERT_EQ(names, (std::vector<std::string>{"000000.jpg", "000005.jpg", "000010.jpg",
-                                             "000015.jpg", "000020.jpg"}));
+  ASSERT_EQ(names, (std::vector<std::string>{"000000.jpg", "000005.jpg", "000010.jpg", "000015.jpg",
+                                             "000020.jpg"}));
   const cv::Mat image = cv::imread(drawn + "/000010.jpg");
   ASSERT_EQ(image.size(), cv::Size(360, 288));
   // The box is drawn in pure-ish green and the landmarks in red: both are present.
@@ -74,9 +73,9 @@ TEST_F(AlignmentsTool, DrawWritesAnnotatedFrames) {
 TEST_F(AlignmentsTool, ExportCsvAndJson) {
   std::string out;
   const std::string csv = *dir_ + "/landmarks.csv";
-  ASSERT_EQ(RunCommand(kBin + " alignments export -a " + Quote(Alignments()) + " -o " + Quote(csv),
-                       &out),
-            0)
+  ASSERT_EQ(
+      RunCommand(kBin + " alignments export -a " + Quote(Alignments()) + " -o " + Quote(csv), &out),
+      0)
       << out;
   std::ifstream in(csv);
   std::string line;
@@ -88,10 +87,10 @@ TEST_F(AlignmentsTool, ExportCsvAndJson) {
   EXPECT_EQ(rows, 26);  // Header + one row per face.
 
   const std::string json_path = *dir_ + "/landmarks.json";
-  ASSERT_EQ(RunCommand(kBin + " alignments export -a " + Quote(Alignments()) + " -o " +
-                           Quote(json_path),
-                       &out),
-            0)
+  ASSERT_EQ(
+      RunCommand(kBin + " alignments export -a " + Quote(Alignments()) + " -o " + Quote(json_path),
+                 &out),
+      0)
       << out;
   std::ifstream jin(json_path);
   const nlohmann::json rows_json = nlohmann::json::parse(jin);

@@ -42,9 +42,9 @@ TEST(Extract, FranckEveryFrameHasOneAlignedFace) {
   const std::string dir = testing::ScratchDir("extract");
   const std::string alignments = dir + "/franck.json.gz";
   std::string out;
-  ASSERT_EQ(RunCommand(kBin + " extract --progress off -i " + Quote(video) + " -o " + Quote(dir) + " -a " + Quote(alignments) +
-                        " --no-faces --min-size 100",
-                    &out),
+  ASSERT_EQ(RunCommand(kBin + " extract --progress off -i " + Quote(video) + " -o " + Quote(dir) +
+                           " -a " + Quote(alignments) + " --no-faces --min-size 100",
+                       &out),
             0)
       << out;
   const Alignments a = ReadAlignments(alignments);

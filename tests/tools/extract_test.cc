@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -74,14 +73,41 @@ TEST(Extract, SkipExistingResumes) {
   EXPECT_EQ(ReadAlignments(dir + "/alignments.json").sources[0].frames.size(), 5u);
 }
 
+TEST(Extract, ResumesAfterBeingKilled) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  const std::string common =
+      "-i " + Quote(video) + " -o " + Quote(dir) + " --no-faces --min-size 100 --end 300";
+  // Checkpoint every 0.2 s; SIGKILL as soon as the first checkpoint is on disk.
+  std::string out;
+  ASSERT_EQ(RunCommand(kBin + " extract --progress off " + common +
+                           " --checkpoint-seconds 0.2 & pid=$!; "
+                           "for i in $(seq 300); do [ -f " +
+                           Quote(dir + "/alignments.json") +
+                           " ] && break; sleep 0.05; done; kill -9 $pid; wait $pid; true",
+                       &out),
+            0)
+      << out;
+  const Alignments partial = ReadAlignments(dir + "/alignments.json");
+  ASSERT_FALSE(partial.complete) << "extract finished before it could be interrupted";
+  const size_t done = partial.sources[0].frames.size();
+  EXPECT_GT(done, 0u);
+  EXPECT_LT(done, 300u);
+  ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
+  EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
+  const Alignments full = ReadAlignments(dir + "/alignments.json");
+  EXPECT_TRUE(full.complete);
+  ASSERT_EQ(full.sources[0].frames.size(), 300u);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(full.sources[0].frames[i].index, i);
+}
+
 TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
   const std::string video = testing::SampleMedia("franck.mp4");
   const std::string dir = testing::ScratchDir("extract");
   std::string out;
-  const std::string common = "-i " + Quote(video) + " --no-faces --start 1000 --end 1060";
+  const std::string common = "-i " + Quote(video) + " --no-faces --start 300 --end 360";
   ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/det"), &out), 0) << out;
-  ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/trk") + " --redetect-every 6", &out), 0)
-      << out;
+  ASSERT_EQ(Extract(common + " -o " + Quote(dir + "/trk") + " --redetect-every 6", &out), 0) << out;
   const auto det = ReadAlignments(dir + "/det/alignments.json").sources[0].frames;
   const auto trk = ReadAlignments(dir + "/trk/alignments.json").sources[0].frames;
   ASSERT_EQ(det.size(), 60u);
@@ -100,6 +126,48 @@ TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
   EXPECT_LT(sum / n, 2.0);
 }
 
+TEST(Extract, ParallelWorkersGiveTheSameResultAsOne) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  const std::string common = "-i " + Quote(video) + " --no-faces --start 400 --end 440";
+  std::string out;
+  ASSERT_EQ(Extract(common + " --threads 1 -o " + Quote(dir + "/one"), &out), 0) << out;
+  ASSERT_EQ(Extract(common + " --threads 3 -o " + Quote(dir + "/three"), &out), 0) << out;
+  const auto one = ReadAlignments(dir + "/one/alignments.json").sources[0].frames;
+  const auto three = ReadAlignments(dir + "/three/alignments.json").sources[0].frames;
+  ASSERT_EQ(one.size(), 40u);
+  ASSERT_EQ(three.size(), 40u);
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].index, three[i].index);
+    ASSERT_EQ(one[i].faces.size(), three[i].faces.size());
+    for (size_t k = 0; k < one[i].faces.size(); ++k) {
+      EXPECT_EQ(one[i].faces[k].box, three[i].faces[k].box);
+      EXPECT_EQ(one[i].faces[k].landmarks, three[i].faces[k].landmarks);
+    }
+  }
+}
+
+TEST(Extract, HaarDetectorEndToEnd) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract");
+  std::string out;
+  ASSERT_EQ(Extract("-i " + Quote(video) + " -o " + Quote(dir) +
+                        " --detector detect/opencv-haar --max-faces 1 --end 48 --every 2",
+                    &out),
+            0)
+      << out;
+  const Alignments a = ReadAlignments(dir + "/alignments.json");
+  EXPECT_EQ(a.sources[0].detector, "detect/opencv-haar");
+  ASSERT_EQ(a.sources[0].frames.size(), 24u);
+  int with_face = 0;
+  for (const auto& f : a.sources[0].frames) {
+    EXPECT_LE(f.faces.size(), 1u);
+    with_face += f.faces.size() == 1 && f.faces[0].landmarks.size() == 68;
+  }
+  EXPECT_GE(with_face, 22) << out;
+  EXPECT_EQ(Files(dir, ".png").size(), static_cast<size_t>(with_face));
+}
+
 TEST(Extract, ImageFolderUsesImageNames) {
   const std::string dir = testing::ScratchDir("extract");
   fs::create_directories(dir + "/in");
@@ -107,14 +175,13 @@ TEST(Extract, ImageFolderUsesImageNames) {
     fs::copy_file(testing::DlibExample(std::string("faces/") + name), dir + "/in/" + name);
   }
   std::string out;
-  ASSERT_EQ(Extract("-i " + Quote(dir + "/in") + " -o " + Quote(dir + "/out") + " --min-size 40",
-                    &out),
-            0)
+  ASSERT_EQ(
+      Extract("-i " + Quote(dir + "/in") + " -o " + Quote(dir + "/out") + " --min-size 40", &out),
+      0)
       << out;
   const auto pngs = Files(dir + "/out", ".png");
   EXPECT_EQ(pngs.size(), 4u) << out;
-  EXPECT_NE(std::find(pngs.begin(), pngs.end(), "Tom_Cruise_avp_2014_4_000001_0.png"),
-            pngs.end());
+  EXPECT_NE(std::find(pngs.begin(), pngs.end(), "Tom_Cruise_avp_2014_4_000001_0.png"), pngs.end());
   const Alignments a = ReadAlignments(dir + "/out/alignments.json");
   ASSERT_EQ(a.sources[0].frames.size(), 3u);
   EXPECT_EQ(a.sources[0].frames[0].name, "2008_002506");
