@@ -22,6 +22,7 @@
 #include "pipeline/runner.h"
 #include "pipeline/video_reader.h"
 #include "stages/writer/video.h"
+#include "tools/bench/bench_util.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -31,27 +32,9 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-int Shell(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-std::string DataDir() {
-  if (const char* env = std::getenv("FACESWAP_DATA_DIR"); env && *env) return env;
-  return std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.cache/faceswap";
-}
-
-// CPU seconds used so far by this process (all threads) and its finished children.
-double CpuSeconds() {
-  double total = 0;
-  for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
-    rusage usage{};
-    getrusage(who, &usage);
-    total += usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-             1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-  }
-  return total;
-}
+double CpuSeconds() { return faceswap::bench::CpuSeconds(/*children=*/true); }
+using faceswap::bench::DataDir;
+using faceswap::bench::Shell;
 
 }  // namespace
 

@@ -26,40 +26,16 @@
 #include "stages/align/dlib_landmarks68.h"
 #include "stages/builtin_stages.h"
 #include "stages/detect/detect_options.h"
+#include "tools/bench/bench_util.h"
 #include "tools/extract.h"
 
 namespace fs = std::filesystem;
 using namespace faceswap;
+using bench::CpuSeconds;
+using bench::Make720p;
+using bench::Now;
 
 namespace {
-
-// CPU seconds used by the whole process so far (all threads, decoder threads included).
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string Make720p(const std::string& source, const std::string& path, int frames) {
-  VideoReader reader(source);
-  StreamFormat format = reader.Open();
-  format.width = 1280;
-  format.height = 720;
-  VideoWriter writer(path, format);
-  Frame frame;
-  for (int i = 0; i < frames && reader.ReadFrame(frame); ++i) {
-    cv::Mat big;
-    cv::resize(frame.image, big, cv::Size(900, 720), 0, 0, cv::INTER_CUBIC);
-    cv::copyMakeBorder(big, frame.image, 0, 0, 190, 190, cv::BORDER_REPLICATE);
-    writer.Write(frame);
-  }
-  writer.Finish();
-  return path;
-}
 
 // The baseline: what a straightforward single-threaded program does.
 double PlainLoop(const std::string& clip, int64_t* frames, int64_t* faces) {
