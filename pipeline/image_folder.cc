@@ -88,15 +88,6 @@ StreamFormat ImageFolderReader::Open() {
   return format;
 }
 
-bool ImageFolderReader::Read(FrameBatch& batch, int max_frames) {
-  int n = 0;
-  for (; n < max_frames; ++n) {
-    Frame frame;
-    if (!ReadFrame(frame)) break;
-    batch.frames.push_back(std::move(frame));
-  }
-  return n > 0;
-}
 
 std::unique_ptr<FrameSource> OpenFrameSource(const std::string& path,
                                              const VideoReaderOptions& options, double image_fps) {

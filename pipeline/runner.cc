@@ -19,6 +19,16 @@ std::string RunnerOptions::Check() const {
       .Error();
 }
 
+bool SingleFrameSource::Read(FrameBatch& batch, int max_frames) {
+  int n = 0;
+  for (; n < max_frames; ++n) {
+    Frame frame;
+    if (!ReadFrame(frame)) break;
+    batch.frames.push_back(std::move(frame));
+  }
+  return n > 0;
+}
+
 int ResolveThreads(int requested) {
   if (requested > 0) return requested;
   const unsigned n = std::thread::hardware_concurrency();

@@ -31,6 +31,14 @@ class FrameSource {
   virtual bool Read(FrameBatch& batch, int max_frames) = 0;
 };
 
+// A FrameSource that produces one frame at a time; Read() gathers them into batches.
+class SingleFrameSource : public FrameSource {
+ public:
+  // Next frame; false at end of stream.
+  virtual bool ReadFrame(Frame& frame) = 0;
+  bool Read(FrameBatch& batch, int max_frames) final;
+};
+
 struct RunnerOptions {
   int batch_size = 1;        // Frames per batch read from the source.
   int queue_capacity = 4;    // Batches in flight between two steps.

@@ -292,14 +292,5 @@ StreamFormat VideoReader::Open() {
   return format;
 }
 
-bool VideoReader::Read(FrameBatch& batch, int max_frames) {
-  int n = 0;
-  for (; n < max_frames; ++n) {
-    Frame frame;
-    if (!ReadFrame(frame)) break;
-    batch.frames.push_back(std::move(frame));
-  }
-  return n > 0;
-}
 
 }  // namespace faceswap

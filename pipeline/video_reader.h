@@ -36,7 +36,7 @@ struct VideoReaderOptions {
   int threads = 0;  // Decoder threads; 0 = FFmpeg's choice (all cores).
 };
 
-class VideoReader : public FrameSource {
+class VideoReader : public SingleFrameSource {
  public:
   explicit VideoReader(const std::string& path, VideoReaderOptions options = {});
   ~VideoReader() override;
@@ -45,14 +45,13 @@ class VideoReader : public FrameSource {
 
   const VideoInfo& info() const;
   // Next frame (BGR CV_8UC3, index/pts/timestamp set); false at end of stream.
-  bool ReadFrame(Frame& frame);
+  bool ReadFrame(Frame& frame) override;
   // Decodes and drops up to `count` frames (no colour conversion; indices advance);
   // returns how many were dropped (fewer at end of stream).
   int64_t Skip(int64_t count);
 
   // FrameSource
   StreamFormat Open() override;
-  bool Read(FrameBatch& batch, int max_frames) override;
 
  private:
   struct Impl;
@@ -61,15 +60,14 @@ class VideoReader : public FrameSource {
 
 // Reads *.png/*.jpg/*.jpeg (any case) of a folder in name order as frames (index = position,
 // Frame::name = file stem, timestamp = index / fps with fps = 25 unless given).
-class ImageFolderReader : public FrameSource {
+class ImageFolderReader : public SingleFrameSource {
  public:
   explicit ImageFolderReader(const std::string& folder, double fps = 25.0);
   const std::vector<std::string>& files() const { return files_; }
-  bool ReadFrame(Frame& frame);
+  bool ReadFrame(Frame& frame) override;
   // Drops up to `count` frames without reading them; returns how many were dropped.
   int64_t Skip(int64_t count);
   StreamFormat Open() override;
-  bool Read(FrameBatch& batch, int max_frames) override;
 
  private:
   std::string folder_;

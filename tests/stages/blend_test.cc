@@ -7,6 +7,7 @@
 #include "stages/mask/landmark_mask.h"
 #include "tests/testing/dlib_xml.h"
 #include "tests/testing/face_space.h"
+#include "tests/testing/pixels.h"
 #include "tests/testing/samples.h"
 
 namespace faceswap {
@@ -50,10 +51,7 @@ TEST(BlendFace, AlphaChangesOnlyInsideTheMask) {
     cv::Mat hull_frame(s.frame.size(), CV_32FC1, cv::Scalar(0));
     hull_frame = LandmarkMask(MaskShape::kHull, s.landmarks, s.frame.size());
     cv::dilate(hull_frame, hull_frame, cv::Mat::ones(5, 5, CV_8U));
-    cv::Mat changed, diff;
-    cv::absdiff(out, s.frame, diff);
-    cv::cvtColor(diff, diff, cv::COLOR_BGR2GRAY);
-    changed = diff > 0;
+    const cv::Mat changed = testing::ChangedPixels(out, s.frame);
     cv::Mat outside = changed & (hull_frame == 0);
     EXPECT_EQ(cv::countNonZero(outside), 0) << "pixels changed outside the mask, image " << i;
     EXPECT_GT(cv::countNonZero(changed), 200) << "the face should have been replaced";
