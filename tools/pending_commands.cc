@@ -13,7 +13,7 @@ CommandSetup Pending(const std::string& name) {
     auto output = std::make_shared<std::string>();
     sub.add_option("-i,--input", *input, "Input video or folder")->required();
     sub.add_option("-o,--output", *output, "Output path")->required();
-    return [name] {
+    return [name, input, output] {  // CLI11 writes into these while parsing.
       throw FatalError("'faceswap " + name + "' is not available in this build yet");
       return 1;
     };
