@@ -18,21 +18,21 @@ torch::Tensor Symmetric(int64_t n, at::Generator& gen) {
   return torch::rand({n}, gen, torch::kFloat32) * 2 - 1;
 }
 
-// Face regions of an aligned face, in coordinates of the centred coverage crop ([-1, 1]²).
-// The faces carry no landmarks, so this is a fixed template of where aligned faces put the
-// face oval, eyes and mouth (mean-face positions); the similarity transform moves it with the
-// face. Channel 0: face oval; channel 1: both eyes and the mouth.
-torch::Tensor RegionTemplate(int side, double coverage) {
-  auto s = (torch::arange(side, torch::kFloat32) + 0.5) / side * 2 - 1;  // source coords
-  auto u = (s / coverage).view({1, side});                                // crop coords (x)
-  auto v = (s / coverage).view({side, 1});                                // (y)
+// Face regions of an aligned face, in normalised coordinates of the stored face ([-1, 1]²).
+// The faces carry no landmarks, so this is a fixed template of where `faceswap extract` puts
+// the face oval, eyes and mouth (measured on its 256 px crops of the sample videos); the
+// similarity transform moves it with the face. Channel 0: face oval; 1: both eyes and mouth.
+torch::Tensor RegionTemplate(int side) {
+  auto s = (torch::arange(side, torch::kFloat32) + 0.5) / side * 2 - 1;
+  auto u = s.view({1, side});  // x
+  auto v = s.view({side, 1});  // y
   auto ellipse = [&](double cx, double cy, double rx, double ry) {
     auto d = (u - cx) * (u - cx) / (rx * rx) + (v - cy) * (v - cy) / (ry * ry);
     return (d <= 1).to(torch::kFloat32);
   };
-  auto face = ellipse(0, 0.05, 0.8, 0.95);
-  auto features = torch::clamp(ellipse(-0.36, -0.22, 0.24, 0.14) + ellipse(0.36, -0.22, 0.24, 0.14) +
-                                   ellipse(0, 0.52, 0.36, 0.18),
+  auto face = ellipse(0, 0.05, 0.75, 0.9);
+  auto features = torch::clamp(ellipse(-0.3, -0.38, 0.17, 0.1) + ellipse(0.3, -0.38, 0.17, 0.1) +
+                                   ellipse(0, 0.38, 0.25, 0.12),
                                0, 1);
   return torch::stack({face, features}).unsqueeze(0);
 }
@@ -65,7 +65,7 @@ Augmenter::Augmenter(const FaceSet& set, const AugmentOptions& options) : option
     }
     faces_.narrow(0, start, n).copy_(chunk.round().clamp(0, 255));
   }
-  regions_ = RegionTemplate(side, options.coverage);
+  regions_ = RegionTemplate(side);
 }
 
 TrainingBatch Augmenter::Random(int batch_size, at::Generator& generator) const {

@@ -63,6 +63,9 @@ class Trainer {
   // through decoder `identity`.
   double EvaluateSsim(const FaceSet& faces, int identity);
 
+  // Benchmark hook: from now on every step reuses the last prepared batches (measures the
+  // step without the data pipeline).
+  void UseFixedBatchesForBenchmark();
   // Test hook: sets one encoder weight to NaN, as a diverged step would.
   void PoisonWeightsForTest();
 

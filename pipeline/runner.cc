@@ -98,6 +98,15 @@ RunStats Runner::Run(FrameSource& source) {
   }
 
   ErrorSlot error;
+  // Busy time per step (index steps_.size() = the source), in nanoseconds.
+  std::vector<std::atomic<int64_t>> busy(steps_.size() + 1);
+  auto timed = [](std::atomic<int64_t>& total, auto&& work) {
+    const auto t0 = std::chrono::steady_clock::now();
+    work();
+    total += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::steady_clock::now() - t0)
+                 .count();
+  };
   Progress progress(options_.progress_label, format.frame_count, options_.progress);
   std::atomic<int64_t> frames_done{0};
 
@@ -117,7 +126,9 @@ RunStats Runner::Run(FrameSource& source) {
     uint64_t seq = 0;
     for (;;) {
       FrameBatch batch;
-      if (!source.Read(batch, options_.batch_size)) break;
+      bool more = false;
+      timed(busy[steps_.size()], [&] { more = source.Read(batch, options_.batch_size); });
+      if (!more) break;
       if (!queues[0]->Push(seq++, std::move(batch))) return;
     }
     queues[0]->ProducerDone();
@@ -131,18 +142,19 @@ RunStats Runner::Run(FrameSource& source) {
       Queue* out = queues[s + 1].get();
       const bool single = steps_[s].workers == 1;
       const std::string name = steps_[s].name;
-      threads.emplace_back(guarded([=, &error] {
+      std::atomic<int64_t>* step_busy = &busy[s];
+      threads.emplace_back(guarded([=, &error, &timed] {
         uint64_t next_seq = 0;
         for (;;) {
           auto item = in->Pop();
           if (!item) break;
-          stage->Process(item->second);
+          timed(*step_busy, [&] { stage->Process(item->second); });
           next_seq = item->first + 1;
           if (!out->Push(item->first, std::move(item->second))) return;
         }
         if (error.Get()) return;
         FrameBatch tail;
-        stage->Close(tail);
+        timed(*step_busy, [&] { stage->Close(tail); });
         if (!tail.empty()) {
           if (!single) {
             throw std::logic_error("stage '" + name + "' emitted frames from Close() but runs " +
@@ -177,6 +189,10 @@ RunStats Runner::Run(FrameSource& source) {
   stats.frames = frames_done;
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.source_seconds = 1e-9 * static_cast<double>(busy[steps_.size()].load());
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    stats.stage_seconds.emplace_back(steps_[s].name, 1e-9 * static_cast<double>(busy[s].load()));
+  }
   return stats;
 }
 

@@ -50,6 +50,9 @@ struct RunnerOptions {
 struct RunStats {
   int64_t frames = 0;
   double seconds = 0.0;
+  double source_seconds = 0.0;  // Time spent in FrameSource::Read (decoding).
+  // Per step, in AddStage order: name and time spent in Process/Close, summed over workers.
+  std::vector<std::pair<std::string, double>> stage_seconds;
   double fps() const { return seconds > 0 ? static_cast<double>(frames) / seconds : 0.0; }
 };
 

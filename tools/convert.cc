@@ -267,6 +267,7 @@ ConvertSummary RunConvert(const ConvertOptions& options_in, const StageRegistry&
                options.from, options.to, options.model, info.architecture);
   const RunStats stats = runner.Run(*source);
   summary.seconds = stats.seconds;
+  summary.run = stats;
 
   if (!options.manifest.empty()) {
     std::ifstream model_json(fs::path(options.model) / "model.json");

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "pipeline/progress.h"
+#include "pipeline/runner.h"
 #include "pipeline/stage.h"
 
 namespace faceswap {
@@ -48,6 +49,7 @@ struct ConvertSummary {
   int64_t frames_swapped = 0;  // Frames in which at least one face was replaced.
   int64_t faces = 0;
   double seconds = 0.0;
+  RunStats run;                // Per-stage busy times.
   double fps() const { return seconds > 0 ? frames / seconds : 0.0; }
 };
 

@@ -153,3 +153,42 @@ TEST(ModelInfo, JsonRoundTrip) {
 
 }  // namespace
 }  // namespace faceswap
+
+#include "models/fused_adam.h"
+
+namespace faceswap {
+namespace {
+
+TEST(FusedAdam, MatchesTorchAdamAndItsCheckpoints) {
+  torch::manual_seed(4);
+  auto make = [] {
+    torch::manual_seed(5);
+    return torch::nn::Sequential(torch::nn::Linear(40, 30), torch::nn::Tanh(),
+                                 torch::nn::Linear(30, 5));
+  };
+  auto a = make(), b = make();
+  auto options = torch::optim::AdamOptions(1e-2).betas(std::make_tuple(0.5, 0.999));
+  torch::optim::Adam reference(a->parameters(), options);
+  FusedAdam fused(b->parameters(), options);
+  auto x = torch::randn({16, 40});
+  for (int i = 0; i < 5; ++i) {
+    for (auto* pair : {&reference, static_cast<torch::optim::Adam*>(&fused)}) {
+      auto& net = pair == &reference ? a : b;
+      pair->zero_grad();
+      net->forward(x).pow(2).mean().backward();
+      pair->step();
+    }
+  }
+  for (size_t i = 0; i < a->parameters().size(); ++i) {
+    EXPECT_LT((a->parameters()[i] - b->parameters()[i]).abs().max().item<float>(), 1e-5f);
+  }
+  // Its state saves and loads as a torch::optim::Adam's.
+  const std::string file = testing::ScratchDir("fused_adam") + "/opt.pt";
+  torch::save(fused, file);
+  torch::optim::Adam loaded(a->parameters(), options);
+  torch::load(loaded, file);
+  EXPECT_EQ(loaded.state().size(), fused.state().size());
+}
+
+}  // namespace
+}  // namespace faceswap

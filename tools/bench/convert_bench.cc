@@ -94,6 +94,14 @@ int main(int argc, char** argv) {
       const ConvertSummary s = RunConvert(o, registry, plugins);
       (use_alignments ? with_alignments : detecting)
           .Add(static_cast<int>(s.frames), bench::Now() - w, bench::CpuSeconds(true) - c);
+      if (r == repeat - 1) {
+        std::printf("%s: busy ms/frame: decode %.2f", use_alignments ? "-p" : "detecting",
+                    1000 * s.run.source_seconds / s.frames);
+        for (const auto& [name, secs] : s.run.stage_seconds) {
+          std::printf(", %s %.2f", name.c_str(), 1000 * secs / s.frames);
+        }
+        std::printf("\n");
+      }
     }
   }
   std::printf("clip: %d frames 1280x720 (franck.mp4 scaled), %s threads, libx264 crf 18 veryfast\n",
