@@ -51,7 +51,7 @@ class TorchSwapModel : public SwapModel {
 
   void Swap(const uint8_t* faces, int n, int to, uint8_t* out, float* masks) override {
     if (n <= 0) return;
-    torch::NoGradGuard no_grad;
+    c10::InferenceMode inference;  // No autograd bookkeeping at all (cheaper than NoGradGuard).
     const int s = info_.input_size;
     auto in = torch::from_blob(const_cast<uint8_t*>(faces), {n, s, s, 3}, torch::kUInt8)
                   .to(device_)
