@@ -1,22 +1,8 @@
 #include "models/train_options.h"
 
-#include "pipeline/check.h"  // OptionCheck (header-only templates used here).
+#include "pipeline/check.h"  // OptionCheck (header-only).
 
 namespace faceswap {
-namespace {
-
-std::string OneOf(const std::string& name, const std::string& value,
-                  std::initializer_list<const char*> choices) {
-  std::string list;
-  for (const char* c : choices) {
-    if (value == c) return "";
-    list += (list.empty() ? "" : ", ") + std::string(c);
-  }
-  return "invalid value '" + value + "' for option '" + name + "': expected one of " + list;
-}
-
-}  // namespace
-
 std::string AugmentOptions::Check() const {
   return OptionCheck()
       .Range("size", output_size, 16, 1024)
@@ -30,10 +16,8 @@ std::string AugmentOptions::Check() const {
 }
 
 std::string LossOptions::Check() const {
-  if (auto e = OneOf("loss", kind, {"mae", "mse", "ssim", "ssim+mae", "ssim+mse"}); !e.empty()) {
-    return e;
-  }
   return OptionCheck()
+      .OneOf("loss", kind, {"mae", "mse", "ssim", "ssim+mae", "ssim+mse"})
       .Range("face-weight", face_weight, 0.0, 100.0)
       .Range("eye-mouth-weight", eye_mouth_weight, 0.0, 100.0)
       .Range("mask-weight", mask_weight, 0.0, 100.0)
@@ -41,12 +25,10 @@ std::string LossOptions::Check() const {
 }
 
 std::string TrainOptions::Check() const {
-  for (const auto& e : {OneOf("model", architecture, {"original", "lite", "hq"}),
-                        OneOf("device", device, {"auto", "cpu", "cuda"}),
-                        OneOf("precision", precision, {"auto", "fp32", "bf16"})}) {
-    if (!e.empty()) return e;
-  }
   std::string e = OptionCheck()
+                      .OneOf("model", architecture, {"original", "lite", "hq"})
+                      .OneOf("device", device, {"auto", "cpu", "cuda"})
+                      .OneOf("precision", precision, {"auto", "fp32", "bf16"})
                       .Range("batch-size", batch_size, 1, 4096)
                       .Range("lr", learning_rate, 1e-9, 1.0)
                       .Range("beta1", beta1, 0.0, 0.9999)

@@ -1,4 +1,5 @@
-// Option validation (user errors, reported) and fatal errors (thrown).
+// Option validation (user errors, reported) and fatal errors (thrown). Header-only, so
+// models/ can use it in builds that have LibTorch alone.
 //
 // Option structs implement `std::string Check() const` returning "" when valid,
 // otherwise one message naming the option, its bad value and what was expected:
@@ -47,9 +48,21 @@ class OptionCheck {
     return *this;
   }
   OptionCheck& OneOf(const std::string& name, const std::string& value,
-                     const std::vector<std::string>& choices);
+                     const std::vector<std::string>& choices) {
+    if (!error_.empty()) return *this;
+    for (const auto& c : choices) {
+      if (c == value) return *this;
+    }
+    std::string list;
+    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+    error_ = "invalid value '" + value + "' for option '" + name + "': choose from " + list;
+    return *this;
+  }
   // Free-form condition; `message` should name the option and what was expected.
-  OptionCheck& That(bool condition, const std::string& message);
+  OptionCheck& That(bool condition, const std::string& message) {
+    if (error_.empty() && !condition) error_ = message;
+    return *this;
+  }
 
   const std::string& Error() const { return error_; }
 
@@ -58,6 +71,8 @@ class OptionCheck {
 };
 
 // Throws FatalError with the message when `error` is not empty.
-void ThrowIfInvalid(const std::string& error);
+inline void ThrowIfInvalid(const std::string& error) {
+  if (!error.empty()) throw FatalError(error);
+}
 
 }  // namespace faceswap
