@@ -72,23 +72,21 @@ CommandSetup ConvertCommand() {
       CliOptionBinder binder(sub, "", group);
       slot->Bind(binder);
     };
-    // Options of the default plugins of each kind; another choice gets its defaults.
+    // All mask/* plugins share one options type, as do all color/* plugins, so the options
+    // bound here (from the defaults) apply to whichever plugin of the kind is chosen.
     bind(plugins->mask, o->mask, "Mask");
     bind(plugins->color, o->color, "Colour");
     bind(plugins->writer, "writer/video", "Video output");
-    plugins->detect = context.registry.Get(o->detector).default_options();
     plugins->align = context.registry.Get(o->aligner).default_options();
-    const std::string default_mask = o->mask, default_color = o->color;
 
-    return [&context, o, plugins, detect_common, default_mask, default_color] {
+    return [&context, o, plugins, detect_common] {
       o->threads = context.threads;
       o->progress = context.progress;
+      // The chosen detector's options, with the shared detection flags (--min-size, ...).
+      plugins->detect = context.registry.Get(o->detector).default_options();
       if (auto* d = dynamic_cast<DetectOptions*>(plugins->detect.get())) {
         d->CopyCommon(*detect_common);
       }
-      if (o->detector != "detect/dlib-hog") plugins->detect.reset();
-      if (o->mask != default_mask) plugins->mask.reset();
-      if (o->color != default_color) plugins->color.reset();
       cv::setNumThreads(1);  // Parallelism comes from the runner's workers.
       const ConvertSummary s = RunConvert(*o, context.registry, *plugins);
       spdlog::info("converted {} frames ({} with a swapped face, {} faces) in {:.1f} s, {:.1f} fps",

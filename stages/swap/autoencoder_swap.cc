@@ -56,13 +56,14 @@ class AutoencoderSwapStage : public Stage {
                             face.frame_to_aligned(1, 1), face.frame_to_aligned(1, 2), 0, 0, 1);
         const cv::Matx33d m = aligned_to_model * a;
         const cv::Matx23d frame_to_model(m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2));
-        // Same route as the training data: aligned crop (bilinear), then the coverage square
-        // resized to the input (bilinear).
+        // Same route as the training data: aligned crop (bilinear, as extract writes it),
+        // then the coverage square scaled to the input with an area filter (as the trainer
+        // pre-scales faces).
         const cv::Mat aligned_face = WarpToAligned(frame.image, face.frame_to_aligned, aligned);
         cv::Mat crop;
         const int x0 = static_cast<int>(std::lround(offset));
         const int w = static_cast<int>(std::lround(side));
-        cv::resize(aligned_face(cv::Rect(x0, x0, w, w)), crop, {s, s}, 0, 0, cv::INTER_LINEAR);
+        cv::resize(aligned_face(cv::Rect(x0, x0, w, w)), crop, {s, s}, 0, 0, cv::INTER_AREA);
         crops.push_back(crop.reshape(1, s));
         faces.push_back(&face);
         to_model.push_back(frame_to_model);

@@ -189,6 +189,15 @@ TEST_F(ConvertTest, CorruptModelFolderIsAClearError) {
   EXPECT_FALSE(fs::exists(Dir() + "/c.mp4"));
 }
 
+TEST_F(ConvertTest, PluginOptionsApplyToTheChosenPlugin) {
+  // --erosion belongs to every mask plugin: with mask/components it must still be checked.
+  std::string out;
+  EXPECT_EQ(RunCommand(Base() + " --mask mask/components --erosion 0.5 -o " + Dir() + "/e.mp4",
+                       &out), 1) << out;
+  EXPECT_NE(out.find("'erosion'"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(Dir() + "/e.mp4"));
+}
+
 TEST_F(ConvertTest, UnwritableOutputLeavesNothing) {
   std::string out;
   const std::string file = Dir() + "/plain.txt";
