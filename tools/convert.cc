@@ -21,6 +21,7 @@
 #include "stages/swap/autoencoder_swap.h"
 #include "stages/writer/images.h"
 #include "stages/writer/video.h"
+#include "tools/interrupt.h"
 #include "tools/version.h"
 
 namespace faceswap {
@@ -52,6 +53,7 @@ class PassthroughRange : public FrameSource {
       : inner_(std::move(inner)), start_(start), end_(end) {}
   StreamFormat Open() override { return inner_->Open(); }
   bool Read(FrameBatch& batch, int max_frames) override {
+    ThrowIfInterrupted();  // Ctrl-C: the run fails and the writers remove their partial files.
     const size_t first = batch.size();
     if (!inner_->Read(batch, max_frames)) return false;
     for (size_t i = first; i < batch.size(); ++i) {
@@ -265,6 +267,7 @@ ConvertSummary RunConvert(const ConvertOptions& options_in, const StageRegistry&
 
   spdlog::info("convert {} -> {}: {} -> {} with {} ({})", options.input, options.output,
                options.from, options.to, options.model, info.architecture);
+  InterruptGuard interrupt_guard;
   const RunStats stats = runner.Run(*source);
   summary.seconds = stats.seconds;
   summary.run = stats;

@@ -7,8 +7,6 @@
 //   faceswap transcode -i frames/ -o out.mp4 --fps 30
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <memory>
 
@@ -20,37 +18,12 @@
 #include "stages/writer/video.h"
 #include "tools/cli_binder.h"
 #include "tools/command.h"
+#include "tools/interrupt.h"
 
 namespace faceswap {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::atomic<bool> interrupted{false};
-extern "C" void OnInterrupt(int) { interrupted = true; }
-
-// Installs SIGINT/SIGTERM handlers for its lifetime: the run stops at the next frame and
-// fails like any error, so the writers remove their partial output. A second signal kills.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    interrupted = false;
-    struct sigaction action {};
-    action.sa_handler = OnInterrupt;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~InterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 // Frames [start, end) of another source (end < 0: to the end), stopping on interruption.
 class RangeSource : public FrameSource {
@@ -74,7 +47,7 @@ class RangeSource : public FrameSource {
       skipped_ = true;
       next_ = Skip(start_);
     }
-    if (interrupted) throw FatalError("interrupted: no output written");
+    ThrowIfInterrupted();
     if (end_ >= 0) max_frames = static_cast<int>(std::min<int64_t>(max_frames, end_ - next_));
     if (max_frames <= 0) return false;
     const size_t before = batch.frames.size();

@@ -198,6 +198,20 @@ TEST_F(ConvertTest, PluginOptionsApplyToTheChosenPlugin) {
   EXPECT_FALSE(fs::exists(Dir() + "/e.mp4"));
 }
 
+TEST_F(ConvertTest, InterruptedRunLeavesNoFile) {
+  // All 4800 frames of franck.mp4 take far longer than the 4 s before SIGTERM.
+  const std::string out_dir = Dir() + "/interrupted";
+  fs::create_directories(out_dir);
+  std::string out;
+  const int rc = RunCommand("timeout -s TERM 4 " + kBin + " -q convert -i " +
+                                testing::SampleMedia("franck.mp4") + " -m " + Dir() +
+                                "/model -o " + out_dir + "/out.mp4",
+                            &out);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find("interrupted"), std::string::npos) << out;
+  EXPECT_TRUE(fs::is_empty(out_dir)) << "partial or final file left behind";
+}
+
 TEST_F(ConvertTest, UnwritableOutputLeavesNothing) {
   std::string out;
   const std::string file = Dir() + "/plain.txt";
