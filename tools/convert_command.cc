@@ -76,6 +76,7 @@ CommandSetup ConvertCommand() {
     // bound here (from the defaults) apply to whichever plugin of the kind is chosen.
     bind(plugins->mask, o->mask, "Mask");
     bind(plugins->color, o->color, "Colour");
+    bind(plugins->sharpen, "sharpen/unsharp", "Sharpening (with --sharpen sharpen/unsharp)");
     bind(plugins->writer, "writer/video", "Video output");
     plugins->align = context.registry.Get(o->aligner).default_options();
 
