@@ -18,7 +18,9 @@ struct AutoencoderSwapOptions : StageOptions {
   std::string model;            // Model folder written by `faceswap train`.
   std::string to;               // Identity whose decoder renders the faces.
   std::string device = "auto";  // auto | cpu | cuda.
-  int max_output = 512;         // Largest side of Face::swapped in pixels.
+  // Largest side of Face::swapped in pixels. The model renders 64-128 px, so a larger
+  // intermediate adds mask/colour/blend cost but no detail (blend upsamples to the frame).
+  int max_output = 256;
   int64_t seed = 0;             // Seeds LibTorch before loading (reproducible runs).
   AlignmentConvention convention;  // Layout of the aligned faces the model was trained on.
   std::string Check() const override;
