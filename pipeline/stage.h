@@ -23,7 +23,7 @@ namespace faceswap {
 struct StreamFormat {
   int width = 0;
   int height = 0;
-  double fps = 0.0;             // Average frame rate (0 for image folders).
+  double fps = 0.0;             // Average frame rate (image folders: the reader's --fps, 25).
   int64_t frame_count = -1;     // Frames expected, -1 if unknown.
   int time_base_num = 1;        // Time base of Frame::pts.
   int time_base_den = 1;
