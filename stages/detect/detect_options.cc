@@ -78,4 +78,18 @@ void FinishDetections(std::vector<Face>& faces, double scale, const DetectOption
   }
 }
 
+void DetectInBatch(FrameBatch& batch, const DetectOptions& options, double scale,
+                   const std::function<std::vector<Face>(const cv::Mat& gray)>& detect) {
+  for (size_t k = 0; k < batch.frames.size(); ++k) {
+    Frame& frame = batch.frames[k];
+    if (frame.passthrough || frame.image.empty()) continue;
+    if (options.SkipDetection(k)) {
+      frame.faces.clear();
+      continue;
+    }
+    frame.faces = detect(DetectionImage(frame.image, scale));
+    FinishDetections(frame.faces, scale, options);
+  }
+}
+
 }  // namespace faceswap

@@ -6,6 +6,8 @@
 // default scale is derived from --min-size so the smallest wanted face is just detectable.
 #pragma once
 
+#include <functional>
+
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -45,5 +47,12 @@ cv::Mat DetectionImage(const cv::Mat& image, double scale);
 // Maps boxes found at `scale` back to frame pixels, then drops faces below min_size or
 // threshold, sorts by score (highest first) and keeps max_faces.
 void FinishDetections(std::vector<Face>& faces, double scale, const DetectOptions& options);
+
+// The per-frame loop every detector shares: for each frame of the batch that is due for
+// detection, `detect` gets the grayscale image at `scale` and returns faces in its pixels;
+// they replace the frame's faces after FinishDetections. Passthrough frames are left alone,
+// frames left to the tracker (SkipDetection) lose their faces.
+void DetectInBatch(FrameBatch& batch, const DetectOptions& options, double scale,
+                   const std::function<std::vector<Face>(const cv::Mat& gray)>& detect);
 
 }  // namespace faceswap

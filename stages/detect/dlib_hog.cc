@@ -22,29 +22,22 @@ class DlibHogDetector : public Stage {
       : options_(options), detector_(SharedDetector()) {}
 
   void Process(FrameBatch& batch) override {
-    const double scale = options_.DetectionScale(kDlibHogMinFace);
-    for (size_t k = 0; k < batch.frames.size(); ++k) {
-      Frame& frame = batch.frames[k];
-      if (frame.passthrough || frame.image.empty()) continue;
-      if (options_.SkipDetection(k)) {
-        frame.faces.clear();
-        continue;
-      }
-      const cv::Mat gray = DetectionImage(frame.image, scale);
-      const dlib::cv_image<unsigned char> image(gray);
-      std::vector<dlib::rect_detection> found;
-      detector_(image, found, options_.threshold);
-      frame.faces.clear();
-      for (const auto& d : found) {
-        Face face;
-        face.box =
-            cv::Rect2f(static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
-                       static_cast<float>(d.rect.width()), static_cast<float>(d.rect.height()));
-        face.score = static_cast<float>(d.detection_confidence);
-        frame.faces.push_back(std::move(face));
-      }
-      FinishDetections(frame.faces, scale, options_);
-    }
+    DetectInBatch(batch, options_, options_.DetectionScale(kDlibHogMinFace),
+                  [this](const cv::Mat& gray) {
+                    const dlib::cv_image<unsigned char> image(gray);
+                    std::vector<dlib::rect_detection> found;
+                    detector_(image, found, options_.threshold);
+                    std::vector<Face> faces;
+                    for (const auto& d : found) {
+                      Face face;
+                      face.box = cv::Rect2f(
+                          static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
+                          static_cast<float>(d.rect.width()), static_cast<float>(d.rect.height()));
+                      face.score = static_cast<float>(d.detection_confidence);
+                      faces.push_back(std::move(face));
+                    }
+                    return faces;
+                  });
   }
 
  private:

@@ -48,29 +48,22 @@ class OpenCvHaarDetector : public Stage {
   void Process(FrameBatch& batch) override {
     const double scale = options_.DetectionScale(kHaarMinFace);
     const int min_window = std::max(24, static_cast<int>(options_.min_size * scale * 0.9));
-    for (size_t k = 0; k < batch.frames.size(); ++k) {
-      Frame& frame = batch.frames[k];
-      if (frame.passthrough || frame.image.empty()) continue;
-      if (options_.SkipDetection(k)) {
-        frame.faces.clear();
-        continue;
-      }
-      const cv::Mat gray = DetectionImage(frame.image, scale);
+    DetectInBatch(batch, options_, scale, [&](const cv::Mat& gray) {
       std::vector<cv::Rect> rects;
       std::vector<int> levels;
       std::vector<double> weights;
       classifier_.detectMultiScale(gray, rects, levels, weights, options_.scale_step,
                                    options_.min_neighbors, 0, cv::Size(min_window, min_window),
                                    cv::Size(), /*outputRejectLevels=*/true);
-      frame.faces.clear();
+      std::vector<Face> faces;
       for (size_t i = 0; i < rects.size(); ++i) {
         Face face;
         face.box = cv::Rect2f(rects[i]);
         face.score = i < weights.size() ? static_cast<float>(weights[i]) : 0.f;
-        frame.faces.push_back(std::move(face));
+        faces.push_back(std::move(face));
       }
-      FinishDetections(frame.faces, scale, options_);
-    }
+      return faces;
+    });
   }
 
  private:
