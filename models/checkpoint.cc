@@ -15,8 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kModelFile = "model.json";
-
 void Fsync(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw FatalError("cannot open '" + path.string() + "' to sync it");
@@ -46,14 +44,6 @@ std::string ReadText(const fs::path& path) {
 }
 
 }  // namespace
-
-bool HasModel(const std::string& dir) { return fs::exists(fs::path(dir) / kModelFile); }
-
-ModelInfo ReadModelInfo(const std::string& dir) {
-  const fs::path path = fs::path(dir) / kModelFile;
-  if (!fs::exists(path)) throw FatalError("no model in '" + dir + "': " + path.string() + " missing");
-  return ModelInfo::FromJson(ReadText(path), path.string());
-}
 
 bool AllFinite(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;

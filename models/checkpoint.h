@@ -25,9 +25,6 @@ class NonFiniteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-bool HasModel(const std::string& dir);
-// Throws FatalError naming the file when model.json is missing, malformed or of another version.
-ModelInfo ReadModelInfo(const std::string& dir);
 
 struct SaveOptions {
   int keep = 3;  // Complete checkpoints kept (oldest deleted).

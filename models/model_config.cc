@@ -1,6 +1,9 @@
 #include "models/model_config.h"
 
 #include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -223,6 +226,18 @@ ModelInfo ModelInfo::FromJson(const std::string& text, const std::string& path) 
     }
   }
   return info;
+}
+
+bool HasModel(const std::string& dir) {
+  return std::filesystem::exists(std::filesystem::path(dir) / kModelFile);
+}
+
+ModelInfo ReadModelInfo(const std::string& dir) {
+  const std::filesystem::path path = std::filesystem::path(dir) / kModelFile;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FatalError("no model in '" + dir + "': " + path.string() + " missing");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return ModelInfo::FromJson(text, path.string());
 }
 
 }  // namespace faceswap

@@ -30,4 +30,11 @@ struct ModelInfo {
   static ModelInfo FromJson(const std::string& text, const std::string& path);
 };
 
+// The file naming a model folder's ModelInfo.
+inline constexpr const char* kModelFile = "model.json";
+// True when `dir` holds a model.json.
+bool HasModel(const std::string& dir);
+// Throws FatalError naming the file when model.json is missing, malformed or of another version.
+ModelInfo ReadModelInfo(const std::string& dir);
+
 }  // namespace faceswap

@@ -68,15 +68,6 @@ class PassthroughRange : public FrameSource {
   int64_t start_, end_;
 };
 
-ModelInfo ReadModelJson(const std::string& dir) {
-  const fs::path path = fs::path(dir) / "model.json";
-  std::ifstream in(path);
-  if (!fs::is_directory(dir)) throw FatalError("model folder " + dir + " does not exist");
-  if (!in) throw FatalError("model folder " + dir + " has no model.json: not a faceswap model");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return ModelInfo::FromJson(text, path.string());
-}
-
 // 64-bit FNV-1a over model.json and the checkpoint's files (names and bytes, sorted): ties a
 // manifest to the exact weights used.
 std::string HashModel(const std::string& dir, const ModelInfo& info) {
@@ -84,7 +75,7 @@ std::string HashModel(const std::string& dir, const ModelInfo& info) {
   auto feed = [&h](const char* p, size_t n) {
     for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * 1099511628211ull;
   };
-  std::vector<fs::path> files{fs::path(dir) / "model.json"};
+  std::vector<fs::path> files{fs::path(dir) / kModelFile};
   const fs::path ckpt = fs::path(dir) / info.checkpoint;
   if (!info.checkpoint.empty() && fs::is_directory(ckpt)) {
     for (const auto& e : fs::directory_iterator(ckpt)) files.push_back(e.path());
@@ -165,7 +156,7 @@ ConvertSummary RunConvert(const ConvertOptions& options_in, const StageRegistry&
   if (fs::equivalent(options.input, options.output, ec)) {
     throw FatalError("output " + options.output + " is the input: choose another name");
   }
-  const ModelInfo info = ReadModelJson(options.model);
+  const ModelInfo info = ReadModelInfo(options.model);
   ResolveIdentities(info, options.model, options.from, options.to);
   const bool video_out = HasVideoExtension(options.output);
   if (!video_out && fs::path(options.output).has_extension()) {
@@ -269,11 +260,10 @@ ConvertSummary RunConvert(const ConvertOptions& options_in, const StageRegistry&
                options.from, options.to, options.model, info.architecture);
   InterruptGuard interrupt_guard;
   const RunStats stats = runner.Run(*source);
-  summary.seconds = stats.seconds;
   summary.run = stats;
 
   if (!options.manifest.empty()) {
-    std::ifstream model_json(fs::path(options.model) / "model.json");
+    std::ifstream model_json(fs::path(options.model) / kModelFile);
     nlohmann::json manifest = {
         {"faceswap_version", kFaceswapVersion},
         {"synthetic", true},

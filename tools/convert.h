@@ -49,9 +49,8 @@ struct ConvertSummary {
   int64_t frames = 0;
   int64_t frames_swapped = 0;  // Frames in which at least one face was replaced.
   int64_t faces = 0;
-  double seconds = 0.0;
-  RunStats run;                // Per-stage busy times.
-  double fps() const { return seconds > 0 ? frames / seconds : 0.0; }
+  RunStats run;                // Wall time and per-stage busy times.
+  double fps() const { return run.seconds > 0 ? frames / run.seconds : 0.0; }
 };
 
 // Option objects of the plugins, filled from the command line (defaults otherwise).

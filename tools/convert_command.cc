@@ -91,7 +91,7 @@ CommandSetup ConvertCommand() {
       cv::setNumThreads(1);  // Parallelism comes from the runner's workers.
       const ConvertSummary s = RunConvert(*o, context.registry, *plugins);
       spdlog::info("converted {} frames ({} with a swapped face, {} faces) in {:.1f} s, {:.1f} fps",
-                   s.frames, s.frames_swapped, s.faces, s.seconds, s.fps());
+                   s.frames, s.frames_swapped, s.faces, s.run.seconds, s.fps());
       spdlog::info("wrote {}", o->output);
       if (s.frames_swapped == 0) {
         spdlog::warn("no face was swapped: no face found in {}", o->input);

@@ -1,44 +1,32 @@
 #include "tests/testing/dlib_xml.h"
 
-#include <filesystem>
-#include <fstream>
-#include <regex>
-#include <sstream>
-
+#include <dlib/data_io/image_dataset_metadata.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 namespace faceswap::testing {
 
-namespace {
-std::string Attr(const std::string& tag, const std::string& name) {
-  const std::regex re(name + "='([^']*)'");
-  std::smatch m;
-  return std::regex_search(tag, m, re) ? m[1].str() : "";
-}
-}  // namespace
-
 std::vector<LabelledImage> ReadDlibXml(const std::string& xml_path) {
-  std::ifstream in(xml_path);
-  if (!in) {
-    ADD_FAILURE() << "cannot read " << xml_path;
+  dlib::image_dataset_metadata::dataset data;
+  try {
+    dlib::image_dataset_metadata::load_image_dataset_metadata(data, xml_path);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "cannot read " << xml_path << ": " << e.what();
     return {};
   }
   const auto folder = std::filesystem::path(xml_path).parent_path();
   std::vector<LabelledImage> images;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find("<image ") != std::string::npos) {
-      images.push_back({(folder / Attr(line, "file")).string(), {}});
-    } else if (line.find("<box ") != std::string::npos && !images.empty()) {
-      LabelledFace f;
-      f.box = cv::Rect(std::stoi(Attr(line, "left")), std::stoi(Attr(line, "top")),
-                       std::stoi(Attr(line, "width")), std::stoi(Attr(line, "height")));
-      images.back().faces.push_back(f);
-    } else if (line.find("<part ") != std::string::npos && !images.empty() &&
-               !images.back().faces.empty()) {
-      images.back().faces.back().landmarks.emplace_back(std::stof(Attr(line, "x")),
-                                                        std::stof(Attr(line, "y")));
+  for (const auto& img : data.images) {
+    LabelledImage out{(folder / img.filename).string(), {}};
+    for (const auto& box : img.boxes) {
+      LabelledFace face;
+      face.box = cv::Rect(box.rect.left(), box.rect.top(), box.rect.width(), box.rect.height());
+      // Parts are keyed "00".."67": the map's order is the landmark order.
+      for (const auto& [name, p] : box.parts) face.landmarks.emplace_back(p.x(), p.y());
+      out.faces.push_back(std::move(face));
     }
+    images.push_back(std::move(out));
   }
   return images;
 }
