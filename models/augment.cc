@@ -18,8 +18,8 @@ torch::Tensor Symmetric(int64_t n, at::Generator& gen) {
   return torch::rand({n}, gen, torch::kFloat32) * 2 - 1;
 }
 
-// Face regions of an aligned face, in normalised coordinates of the stored face ([-1, 1]²).
-// The faces carry no landmarks, so this is a fixed template of where `faceswap extract` puts
+// Face regions of an aligned face, in normalised coordinates of the stored face ([-1, 1]²),
+// for faces that came without landmarks (FaceSet::regions empty): a fixed template of where `faceswap extract` puts
 // the face oval, eyes and mouth (measured on its 256 px crops of the sample videos); the
 // similarity transform moves it with the face. Channel 0: face oval; 1: both eyes and mouth.
 torch::Tensor RegionTemplate(int side) {
@@ -37,6 +37,26 @@ torch::Tensor RegionTemplate(int side) {
   return torch::stack({face, features}).unsqueeze(0);
 }
 
+// uint8 N x C x H x W -> uint8 N x C x side x side (area filter down, bilinear up).
+torch::Tensor Rescale(const torch::Tensor& images, int side) {
+  auto out = torch::empty({images.size(0), images.size(1), side, side}, torch::kUInt8);
+  constexpr int64_t kChunk = 128;  // Bounded float temporaries.
+  for (int64_t start = 0; start < images.size(0); start += kChunk) {
+    const int64_t n = std::min<int64_t>(kChunk, images.size(0) - start);
+    auto chunk = images.narrow(0, start, n).to(torch::kFloat32);
+    if (images.size(2) >= side && images.size(3) >= side) {
+      chunk = torch::adaptive_avg_pool2d(chunk, {side, side});
+    } else {
+      chunk = F::interpolate(chunk, F::InterpolateFuncOptions()
+                                        .size(std::vector<int64_t>{side, side})
+                                        .mode(torch::kBilinear)
+                                        .align_corners(false));
+    }
+    out.narrow(0, start, n).copy_(chunk.round().clamp(0, 255));
+  }
+  return out;
+}
+
 }  // namespace
 
 at::Generator MakeCpuGenerator(uint64_t seed) {
@@ -50,22 +70,14 @@ Augmenter::Augmenter(const FaceSet& set, const AugmentOptions& options) : option
   const int side = static_cast<int>(std::ceil(options.output_size / options.coverage));
   auto all = torch::from_blob(const_cast<uint8_t*>(set.pixels.data()),
                               {set.count, set.height, set.width, 3}, torch::kUInt8);
-  faces_ = torch::empty({set.count, 3, side, side}, torch::kUInt8);
-  constexpr int64_t kChunk = 128;  // Bounded float temporaries.
-  for (int64_t start = 0; start < set.count; start += kChunk) {
-    const int64_t n = std::min<int64_t>(kChunk, set.count - start);
-    auto chunk = all.narrow(0, start, n).permute({0, 3, 1, 2}).to(torch::kFloat32);
-    if (set.height >= side && set.width >= side) {
-      chunk = torch::adaptive_avg_pool2d(chunk, {side, side});
-    } else {
-      chunk = F::interpolate(chunk, F::InterpolateFuncOptions()
-                                        .size(std::vector<int64_t>{side, side})
-                                        .mode(torch::kBilinear)
-                                        .align_corners(false));
-    }
-    faces_.narrow(0, start, n).copy_(chunk.round().clamp(0, 255));
+  faces_ = Rescale(all.permute({0, 3, 1, 2}), side);
+  if (set.regions.empty()) {
+    regions_ = RegionTemplate(side);
+  } else {
+    regions_ = Rescale(torch::from_blob(const_cast<uint8_t*>(set.regions.data()),
+                                        {set.count, 2, set.height, set.width}, torch::kUInt8),
+                       side);
   }
-  regions_ = RegionTemplate(side);
 }
 
 TrainingBatch Augmenter::Random(int batch_size, at::Generator& generator) const {
@@ -129,7 +141,10 @@ TrainingBatch Augmenter::Sample(const torch::Tensor& indices, const torch::Tenso
   TrainingBatch batch;
   batch.target = F::grid_sample(source, grid, sample);
   batch.input = warp.defined() ? F::grid_sample(source, grid + warp, sample) : batch.target.clone();
-  batch.regions = F::grid_sample(regions_.expand({n, 2, -1, -1}), grid,
+  const auto regions = regions_.scalar_type() == torch::kUInt8
+                           ? regions_.index_select(0, indices).to(torch::kFloat32).div_(255)
+                           : regions_.expand({n, 2, -1, -1});
+  batch.regions = F::grid_sample(regions, grid,
                                  F::GridSampleFuncOptions()
                                      .mode(torch::kBilinear)
                                      .padding_mode(torch::kZeros)

@@ -16,7 +16,8 @@ namespace faceswap {
 struct TrainingBatch {
   torch::Tensor input;    // Warped face (the denoising autoencoder's input).
   torch::Tensor target;   // Same transform, no warp.
-  torch::Tensor regions;  // N x 2 x S x S: face mask, eye/mouth map (fixed template, see .cc).
+  torch::Tensor regions;  // N x 2 x S x S: face mask, eye/mouth map (the faces' own from their
+                          // landmarks, else a fixed template, see .cc).
 };
 
 // Holds one identity's faces pre-scaled once (area filter) to the resolution the crop needs,
@@ -42,7 +43,7 @@ class Augmenter {
 
   AugmentOptions options_;
   torch::Tensor faces_;    // uint8 N x 3 x R x R, R = output_size / coverage.
-  torch::Tensor regions_;  // float 1 x 2 x R x R.
+  torch::Tensor regions_;  // uint8 N x 2 x R x R (per face), or float 1 x 2 x R x R (template).
 };
 
 at::Generator MakeCpuGenerator(uint64_t seed);

@@ -1,5 +1,6 @@
 #include "models/autoencoder.h"
 
+#include "models/conv.h"
 #include "pipeline/check.h"  // FatalError (header-only part).
 
 namespace faceswap {
@@ -8,7 +9,7 @@ namespace {
 namespace nn = torch::nn;
 
 nn::Conv2d Conv(int in, int out, int kernel, int stride) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
+  return MakeConv(in, out, kernel, stride);
 }
 
 }  // namespace
@@ -57,14 +58,16 @@ UpscaleImpl::UpscaleImpl(int in_channels, int filters) {
 }
 
 torch::Tensor UpscaleImpl::forward(torch::Tensor x) {
-  x = torch::leaky_relu(conv_->forward(x), 0.1);
+  x = torch::leaky_relu(ConvForward(conv_, x), 0.1);
   return torch::pixel_shuffle(x, 2);
 }
 
 EncoderImpl::EncoderImpl(const ArchitectureSpec& spec) : spec_(spec) {
   int in = 3;
   for (int filters : spec.encoder_filters) {
-    convs_->push_back(Conv(in, filters, 5, 2));
+    conv_list_.push_back(Conv(in, filters, 5, 2));
+    convs_->push_back(conv_list_.back());
+    // Applied in forward(); kept in the Sequential so parameter names stay "convs.<2i>.*".
     convs_->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.1)));
     in = filters;
   }
@@ -78,7 +81,8 @@ EncoderImpl::EncoderImpl(const ArchitectureSpec& spec) : spec_(spec) {
 }
 
 torch::Tensor EncoderImpl::forward(torch::Tensor x) {
-  x = convs_->forward(x).flatten(1);
+  for (auto& conv : conv_list_) x = torch::leaky_relu(ConvForward(conv, x), 0.1);
+  x = x.flatten(1);
   x = dense2_->forward(dense1_->forward(x));
   x = x.view({x.size(0), spec_.bottleneck_channels, spec_.bottleneck_side, spec_.bottleneck_side});
   return upscale_->forward(x);

@@ -47,7 +47,8 @@ class EncoderImpl : public torch::nn::Module {
 
  private:
   ArchitectureSpec spec_;
-  torch::nn::Sequential convs_;
+  torch::nn::Sequential convs_;              // Registered (names of the stored weights).
+  std::vector<torch::nn::Conv2d> conv_list_;  // The same convolutions, run in forward().
   torch::nn::Linear dense1_{nullptr}, dense2_{nullptr};
   Upscale upscale_{nullptr};
 };

@@ -16,6 +16,10 @@ std::string FaceSet::Check() const {
     return "face set '" + name + "' has " + std::to_string(pixels.size()) +
            " bytes, expected count x height x width x 3";
   }
+  if (!regions.empty() && regions.size() != static_cast<size_t>(count) * height * width * 2) {
+    return "face set '" + name + "' has " + std::to_string(regions.size()) +
+           " region bytes, expected count x 2 x height x width";
+  }
   return "";
 }
 
@@ -23,20 +27,27 @@ void SaveFaceSet(const FaceSet& set, const std::string& path) {
   if (auto error = set.Check(); !error.empty()) throw FatalError(error);
   auto tensor = torch::from_blob(const_cast<uint8_t*>(set.pixels.data()),
                                  {set.count, set.height, set.width, 3}, torch::kUInt8);
+  std::vector<torch::Tensor> tensors{tensor};  // Key "0": what older files hold alone.
+  if (!set.regions.empty()) {
+    tensors.push_back(torch::from_blob(const_cast<uint8_t*>(set.regions.data()),
+                                       {set.count, 2, set.height, set.width}, torch::kUInt8));
+  }
   const std::string temp = path + ".tmp";
-  torch::save(tensor, temp);
+  torch::save(tensors, temp);
   std::filesystem::rename(temp, path);
 }
 
 FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
-  torch::Tensor tensor;
+  std::vector<torch::Tensor> tensors;
   try {
-    torch::load(tensor, path);
+    torch::load(tensors, path);
+    if (tensors.empty()) throw std::runtime_error("no tensor in the archive");
   } catch (const std::exception& e) {
     throw FatalError("cannot read packed face set '" + path +
                "': expected a file written by 'faceswap pack-faces' (" +
                std::string(e.what()).substr(0, 120) + ")");
   }
+  torch::Tensor tensor = tensors[0];
   if (tensor.dim() != 4 || tensor.size(3) != 3 || tensor.scalar_type() != torch::kUInt8) {
     throw FatalError("packed face set '" + path + "' holds a tensor of shape " +
                std::to_string(tensor.dim()) + "-D, expected uint8 N x H x W x 3");
@@ -49,6 +60,15 @@ FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
   tensor = tensor.contiguous();
   set.pixels.resize(tensor.numel());
   std::memcpy(set.pixels.data(), tensor.data_ptr<uint8_t>(), set.pixels.size());
+  if (tensors.size() > 1) {
+    const auto regions = tensors[1].contiguous();
+    if (regions.scalar_type() != torch::kUInt8 ||
+        regions.sizes() != torch::IntArrayRef({set.count, 2, set.height, set.width})) {
+      throw FatalError("packed face set '" + path + "' has region maps of the wrong shape");
+    }
+    set.regions.resize(regions.numel());
+    std::memcpy(set.regions.data(), regions.data_ptr<uint8_t>(), set.regions.size());
+  }
   return set;
 }
 

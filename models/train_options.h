@@ -37,7 +37,7 @@ struct TrainOptions {
   double learning_rate = 5e-5;            // Adam learning rate.
   double beta1 = 0.5, beta2 = 0.999;      // Adam betas (as faceswap's original model).
   std::string device = "auto";            // auto | cpu | cuda
-  std::string precision = "auto";         // auto | fp32 | bf16 (autocast; auto: see trainer.cc)
+  std::string precision = "auto";         // auto | fp32 | bf16 (auto: see trainer.cc)
   int64_t seed = -1;                      // >= 0: reproducible run on CPU.
   int keep = 3;                           // Checkpoints kept.
   int queue_depth = 3;                    // Prepared batches buffered per identity.

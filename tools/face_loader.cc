@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/check.h"
+#include "tools/face_regions.h"
 
 namespace faceswap {
 namespace {
@@ -36,12 +37,14 @@ FaceSet LoadFaces(const std::string& path, const std::string& name) {
   FaceSet set;
   set.name = name;
   int skipped = 0, resized = 0;
+  std::vector<std::string> loaded;
   for (const auto& file : files) {
     cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
     if (image.empty()) {
       ++skipped;
       continue;
     }
+    loaded.push_back(file.string());
     if (set.count == 0) {
       set.height = image.rows;
       set.width = image.cols;
@@ -62,6 +65,12 @@ FaceSet LoadFaces(const std::string& path, const std::string& name) {
   if (resized) {
     spdlog::warn("{}: {} face(s) resized to {}x{} to match the first", name, resized, set.width,
                  set.height);
+  }
+  if (AddLandmarkRegions(path, loaded, set)) {
+    spdlog::info("{}: face and eye/mouth regions from the landmarks in {}", name, path);
+  } else {
+    spdlog::info("{}: no landmarks for every face in {} (no extract alignments file): face and "
+                 "eye/mouth regions from a fixed template", name, path);
   }
   return set;
 }

@@ -207,10 +207,11 @@ CommandSetup TrainCommand() {
         ->check(CLI::IsMember({"mae", "mse", "ssim", "ssim+mae", "ssim+mse"}))
         ->capture_default_str();
     sub.add_option("--face-weight", t.loss.face_weight,
-                   "Extra loss weight inside the face oval (0 = off)")
+                   "Extra loss weight inside the face (hull of the face's landmarks from "
+                   "extract's alignments.json, else a template oval; 0 = off)")
         ->capture_default_str();
     sub.add_option("--eye-mouth-weight", t.loss.eye_mouth_weight,
-                   "Extra loss weight on eyes and mouth (0 = off)")
+                   "Extra loss weight on eyes and mouth (from the landmarks as above; 0 = off)")
         ->capture_default_str();
     sub.add_option("--coverage", t.augment.coverage,
                    "Centred fraction of the stored aligned face used for training (new models)")
@@ -228,7 +229,8 @@ CommandSetup TrainCommand() {
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
         ->capture_default_str();
     sub.add_option("--precision", t.precision,
-                   "auto, fp32 or bf16 (autocast; auto = bf16 on CPUs with AMX, else fp32)")
+                   "auto, fp32 or bf16 (auto: bf16 on CPUs with AVX512-BF16 or AMX and on GPUs, "
+                   "else fp32; bf16 keeps fp32 master weights, which are what is saved)")
         ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
         ->capture_default_str();
     sub.add_option("--seed", t.seed, "Random seed (>= 0: reproducible CPU run; -1: random)")

@@ -29,6 +29,36 @@ TEST(Augment, ShapesAndRange) {
   EXPECT_LT(b.regions.select(1, 0).select(1, 0).select(1, 0).max().item<float>(), 0.5f);
 }
 
+// Faces with their own region maps (from landmarks): each face's maps are used, moved with
+// the face by the same transform as its pixels.
+TEST(Augment, PerFaceRegionsFollowEachFace) {
+  FaceSet set = Faces();
+  const int side = set.height;
+  set.regions.assign(static_cast<size_t>(set.count) * 2 * side * side, 0);
+  auto regions = torch::from_blob(set.regions.data(), {set.count, 2, side, side}, torch::kUInt8);
+  for (int k = 0; k < set.count; ++k) {  // Even faces: left half; odd faces: right half.
+    regions[k].narrow(2, k % 2 ? side / 2 : 0, side / 2).fill_(255);
+  }
+  AugmentOptions o;
+  o.coverage = 1;  // Crop = the whole stored face, so the halves map onto the crop's halves.
+  Augmenter aug(set, o);
+  auto b = aug.Fixed(torch::tensor({2, 5}, torch::kLong));
+  EXPECT_GT(b.regions[0][0].narrow(1, 4, 24).min().item<float>(), 0.99f);  // Face 2: left.
+  EXPECT_LT(b.regions[0][0].narrow(1, 36, 24).max().item<float>(), 0.01f);
+  EXPECT_LT(b.regions[1][1].narrow(1, 4, 24).max().item<float>(), 0.01f);  // Face 5: right.
+  EXPECT_GT(b.regions[1][1].narrow(1, 36, 24).min().item<float>(), 0.99f);
+  // A horizontal flip moves the map with the pixels: with flips on, some augmented copies
+  // of face 2 have their region on the right.
+  o.flip = true;
+  o.rotation_degrees = o.scale = o.shift = 0;
+  Augmenter flipping(set, o);
+  auto gen = MakeCpuGenerator(3);
+  auto many = flipping.Augment(torch::full({16}, 2, torch::kLong), gen);
+  auto right = many.regions.select(1, 0).narrow(2, 36, 24).mean({1, 2});
+  EXPECT_GT((right > 0.99).sum().item<int64_t>(), 0);
+  EXPECT_GT((right < 0.01).sum().item<int64_t>(), 0);
+}
+
 TEST(Augment, WarpChangesOnlyTheInput) {
   // Same random stream, warp on vs off (colour jitter off: the warp noise is the last draw).
   AugmentOptions warped;

@@ -3,15 +3,20 @@
 //       over encoder + that decoder, one step per identity per iteration, augmentation on the
 //       fly in the training thread;
 //   (b) our Trainer end to end (joint step: both identities through the encoder at once, one
-//       Adam; batches from background threads), fp32 and bf16 autocast where the CPU has bf16;
+//       Adam; batches from background threads), fp32, and (b') bf16 where the CPU has bf16
+//       dot products (what `--precision auto` picks there);
 //   (c) our step on fixed tensors (no data pipeline) -> the pipeline's cost;
 //   (d) matmul peaks fp32 / bf16, and `lite` vs `original` (ours) for the lite design.
 // Quality: held-out SSIM of identity A (faces never trained on) after the same number of
-// images for (a) and (b).
+// images; with --quality-iterations N the reference and our default (auto precision) trainer
+// then go on to N iterations each (same images: 2 x batch per iteration) and are compared.
 //
 // Usage: train_bench [A.faces B.faces [HELDOUT_A.faces]] [--iterations N] [--batch N]
-//   *.faces are packed face sets (`faceswap pack-faces`). Without them, structured synthetic
-//   faces are used (throughput only; quality figures then mean little).
+//                    [--quality-iterations N]
+//   *.faces are packed face sets (`faceswap pack-faces`; tools/bench/train_faces.sh makes the
+//   sample pair's). Without them, structured synthetic faces are used (throughput only;
+//   quality figures then mean little).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +28,7 @@
 
 #include "models/augment.h"
 #include "models/autoencoder.h"
+#include "models/conv.h"
 #include "models/face_set.h"
 #include "models/losses.h"
 #include "models/torch_threads.h"
@@ -67,13 +73,19 @@ double MatmulGflops(torch::ScalarType type) {
   return reps * 2.0 * 2048 * 2048 * 2048 / Seconds(start) / 1e9;
 }
 
+// Mean per-face SSIM, as Trainer::EvaluateSsim computes it.
 double HeldOutSsim(Autoencoder& model, const Augmenter& held_out, int identity) {
   torch::NoGradGuard no_grad;
   model->eval();
-  auto target = held_out.Fixed(torch::arange(held_out.count(), torch::kLong)).target;
-  auto out = model->Decode(identity, model->encoder->forward(target)).narrow(1, 0, 3);
+  double sum = 0;
+  for (int start = 0; start < held_out.count(); start += 64) {
+    auto indices = torch::arange(start, std::min(held_out.count(), start + 64), torch::kLong);
+    auto target = held_out.Fixed(indices).target;
+    auto out = model->Decode(identity, model->encoder->forward(target)).narrow(1, 0, 3);
+    sum += SsimPerImage(out, target).sum().item<double>();
+  }
   model->train();
-  return Ssim(out, target).item<double>();
+  return sum / held_out.count();
 }
 
 // One configuration under test; Step() runs one training iteration (both identities).
@@ -103,6 +115,7 @@ class ReferenceLoop : public Runner {
     }
   }
   void Step() override {
+    PlainConvolutionGuard plain;  // LibTorch's own convolution backward, as Python has it.
     for (int i = 0; i < 2; ++i) {
       TrainingBatch b = augmenters_[i]->Random(batch_, gen_);  // On the fly, in this thread.
       optimizers_[i]->zero_grad();
@@ -161,13 +174,15 @@ class OursRunner : public Runner {
 int main(int argc, char** argv) {
   using namespace faceswap;
   std::vector<std::string> files;
-  int iterations = 12, batch = 16, warmup = 2;
+  int iterations = 12, batch = 16, warmup = 2, quality_iterations = 0;
   bool augment_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc) {
       iterations = std::atoi(argv[++i]);
     } else if (!std::strcmp(argv[i], "--augment-only")) {
       augment_only = true;
+    } else if (!std::strcmp(argv[i], "--quality-iterations") && i + 1 < argc) {
+      quality_iterations = std::atoi(argv[++i]);
     } else if (!std::strcmp(argv[i], "--batch") && i + 1 < argc) {
       batch = std::atoi(argv[++i]);
     } else {
@@ -220,11 +235,15 @@ int main(int argc, char** argv) {
   runners.emplace_back("(c) ours fp32, fixed tensors",
                        std::make_unique<OursRunner>(sets, "original", "fp32", true, batch, 2));
   if (bf16) {
-    runners.emplace_back("(b') ours bf16 autocast, end to end",
+    runners.emplace_back("(b') ours bf16 (bf16 twin, fp32 master weights), end to end",
                          std::make_unique<OursRunner>(sets, "original", "bf16", false, batch, 3));
   }
   runners.emplace_back("(d) ours lite fp32, end to end",
                        std::make_unique<OursRunner>(sets, "lite", "fp32", false, batch, 4));
+  if (bf16) {
+    runners.emplace_back("(d') ours lite bf16, end to end",
+                         std::make_unique<OursRunner>(sets, "lite", "bf16", false, batch, 5));
+  }
   for (auto& [name, r] : runners) {
     for (int i = 0; i < warmup; ++i) r->Step();
   }
@@ -252,9 +271,34 @@ int main(int argc, char** argv) {
               100 * (1 - ours_fp32 / rate(*runners[2].second)),
               100 * (ours->wait() - wait0) / runners[1].second->seconds);
   if (bf16) {
-    std::printf("bf16 autocast vs fp32 (ours): %.2fx\n", rate(*runners[3].second) / ours_fp32);
+    std::printf("bf16 vs fp32 (ours): %.2fx\n", rate(*runners[3].second) / ours_fp32);
   }
-  std::printf("lite vs original (ours fp32): %.2fx iterations/s\n",
-              rate(*runners.back().second) / ours_fp32);
+  const Runner& lite = *runners[bf16 ? 4 : 3].second;
+  std::printf("lite vs original (ours fp32): %.2fx iterations/s\n", rate(lite) / ours_fp32);
+  if (bf16) {
+    std::printf("lite bf16 vs lite fp32: %.2fx\n", rate(*runners.back().second) / rate(lite));
+  }
+  if (quality_iterations > 0) {
+    // Same number of images for the reference and our default trainer (bf16 where the CPU
+    // has it, else fp32), counted from the start (warm-up included).
+    Runner& reference = *runners[0].second;
+    Runner& ours_default = *runners[bf16 ? 3 : 1].second;
+    // Both did warmup + `iterations` steps so far; time the rest.
+    double phase[2] = {0, 0};
+    const int from = warmup + reference.steps;
+    for (int k = 0; k < 2; ++k) {
+      Runner* r = k == 0 ? &reference : &ours_default;
+      const auto start = Clock::now();
+      for (int i = from; i < quality_iterations; ++i) r->Step();
+      phase[k] = Seconds(start);
+    }
+    const double ssim_ref = reference.HeldOutSsim(held_out);
+    const double ssim_ours = ours_default.HeldOutSsim(held_out);
+    std::printf("after %d iterations (%d images) each: held-out SSIM reference %.4f, ours (%s) "
+                "%.4f, difference %+.4f; iterations %d-%d took %.0f s vs %.0f s (%.2fx)\n",
+                quality_iterations, quality_iterations * 2 * batch, ssim_ref,
+                bf16 ? "bf16" : "fp32", ssim_ours, ssim_ours - ssim_ref, from,
+                quality_iterations, phase[0], phase[1], phase[0] / phase[1]);
+  }
   return 0;
 }
