@@ -232,8 +232,9 @@ Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
     }
   } else if (o.precision == "auto" && m.device.is_cpu()) {
     // bf16 pays wherever the CPU has bf16 dot products: on AVX512-BF16 without AMX the
-    // `original` step runs 1.4x faster than fp32 at equal held-out SSIM (train_bench); AMX
-    // gains more. Without them bf16 is emulated and slower than fp32.
+    // `original` step runs 1.9-2.0x faster than fp32 and `lite` 1.6-1.7x, at the same held-out
+    // SSIM (train_bench); shared/STACK.md measured larger bf16 gains with AMX. CPUs without
+    // either get fp32 (not measured here: oneDNN has no native bf16 kernels for them).
     m.bf16 = cpu_bf16;
     m.precision_reason = "CPU: " + features + (cpu_bf16 ? " -> bf16 weights, fp32 master copy"
                                                         : " -> fp32");
