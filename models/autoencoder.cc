@@ -4,15 +4,8 @@
 #include "pipeline/check.h"  // FatalError (header-only part).
 
 namespace faceswap {
-namespace {
 
 namespace nn = torch::nn;
-
-nn::Conv2d Conv(int in, int out, int kernel, int stride) {
-  return MakeConv(in, out, kernel, stride);
-}
-
-}  // namespace
 
 std::vector<std::string> ArchitectureNames() { return {"original", "lite", "hq"}; }
 
@@ -54,7 +47,7 @@ ArchitectureSpec GetArchitecture(const std::string& name) {
 }
 
 UpscaleImpl::UpscaleImpl(int in_channels, int filters) {
-  conv_ = register_module("conv", Conv(in_channels, filters * 4, 3, 1));
+  conv_ = register_module("conv", MakeConv(in_channels, filters * 4, 3, 1));
 }
 
 torch::Tensor UpscaleImpl::forward(torch::Tensor x) {
@@ -65,7 +58,7 @@ torch::Tensor UpscaleImpl::forward(torch::Tensor x) {
 EncoderImpl::EncoderImpl(const ArchitectureSpec& spec) : spec_(spec) {
   int in = 3;
   for (int filters : spec.encoder_filters) {
-    conv_list_.push_back(Conv(in, filters, 5, 2));
+    conv_list_.push_back(MakeConv(in, filters, 5, 2));
     convs_->push_back(conv_list_.back());
     // Applied in forward(); kept in the Sequential so parameter names stay "convs.<2i>.*".
     convs_->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.1)));
@@ -95,8 +88,8 @@ DecoderImpl::DecoderImpl(const ArchitectureSpec& spec, bool mask_output) {
     in = filters;
   }
   register_module("upscales", upscales_);
-  face_ = register_module("face", Conv(in, 3, 5, 1));
-  if (mask_output) mask_ = register_module("mask", Conv(in, 1, 5, 1));
+  face_ = register_module("face", MakeConv(in, 3, 5, 1));
+  if (mask_output) mask_ = register_module("mask", MakeConv(in, 1, 5, 1));
 }
 
 torch::Tensor DecoderImpl::forward(torch::Tensor latent) {
