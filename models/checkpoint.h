@@ -45,6 +45,14 @@ void SaveCheckpoint(const std::string& dir, ModelInfo& info, Autoencoder& model,
 std::string LoadCheckpoint(const std::string& dir, const ModelInfo& info, Autoencoder& model,
                            torch::optim::Optimizer* optimizer, const torch::Device& device);
 
+// One file of a checkpoint, as LoadCheckpoint reads encoder.pt, decoder<i>.pt and
+// optimizer.pt: throws FatalError naming `path` when it is not a LibTorch archive holding the
+// state of `module` / `optimizer` (exposed for tests and tests/fuzz).
+void LoadModuleFile(torch::nn::Module& module, const std::string& path,
+                    const torch::Device& device);
+void LoadOptimizerFile(torch::optim::Optimizer& optimizer, const std::string& path,
+                       const torch::Device& device);
+
 // True when every parameter is finite.
 bool AllFinite(torch::nn::Module& module);
 

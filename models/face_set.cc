@@ -1,5 +1,6 @@
 #include "models/face_set.h"
 
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -43,12 +44,21 @@ FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
     torch::load(tensors, path);
     if (tensors.empty()) throw std::runtime_error("no tensor in the archive");
   } catch (const std::exception& e) {
+    // One line: a c10::Error's what() ends in a multi-line C++ backtrace.
+    const auto* error = dynamic_cast<const c10::Error*>(&e);
     throw FatalError("cannot read packed face set '" + path +
-               "': expected a file written by 'faceswap pack-faces' (" +
-               std::string(e.what()).substr(0, 120) + ")");
+                     "': expected a file written by 'faceswap pack-faces' (" +
+                     OneLine(error ? error->what_without_backtrace() : e.what(), 120) + ")");
   }
+  // Each tensor's elements must all lie in the file: one of stride 0 (an expanded view) would
+  // turn a 2 KB file into gigabytes in contiguous() below.
+  auto stored = [](const torch::Tensor& t) {
+    return t.storage().nbytes() >= static_cast<size_t>(t.numel()) * t.element_size();
+  };
   torch::Tensor tensor = tensors[0];
-  if (tensor.dim() != 4 || tensor.size(3) != 3 || tensor.scalar_type() != torch::kUInt8) {
+  if (!tensor.defined() || tensor.dim() != 4 || tensor.size(3) != 3 ||
+      tensor.scalar_type() != torch::kUInt8 || !stored(tensor) ||
+      tensor.size(0) > INT32_MAX || tensor.size(1) > INT32_MAX || tensor.size(2) > INT32_MAX) {
     throw FatalError("packed face set '" + path + "' holds a tensor of shape " +
                std::to_string(tensor.dim()) + "-D, expected uint8 N x H x W x 3");
   }
@@ -61,6 +71,9 @@ FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
   set.pixels.resize(tensor.numel());
   std::memcpy(set.pixels.data(), tensor.data_ptr<uint8_t>(), set.pixels.size());
   if (tensors.size() > 1) {
+    if (!tensors[1].defined() || !stored(tensors[1])) {
+      throw FatalError("packed face set '" + path + "' has unreadable region maps");
+    }
     const auto regions = tensors[1].contiguous();
     if (regions.scalar_type() != torch::kUInt8 ||
         regions.sizes() != torch::IntArrayRef({set.count, 2, set.height, set.width})) {
@@ -68,6 +81,9 @@ FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
     }
     set.regions.resize(regions.numel());
     std::memcpy(set.regions.data(), regions.data_ptr<uint8_t>(), set.regions.size());
+  }
+  if (const std::string error = set.Check(); !error.empty()) {
+    throw FatalError("packed face set '" + path + "': " + error);
   }
   return set;
 }

@@ -1,10 +1,12 @@
 #include "models/model_config.h"
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -28,7 +30,7 @@ class Parser {
  public:
   explicit Parser(const std::string& text) : s_(text) {}
   Json Parse() {
-    Json v = Value();
+    Json v = Value(0);
     Space();
     if (i_ != s_.size()) Fail("trailing characters");
     return v;
@@ -89,9 +91,13 @@ class Parser {
     ++i_;
     return out;
   }
-  Json Value() {
+  // model.json nests two levels; deeper input is not ours (and would exhaust the stack).
+  static constexpr int kMaxDepth = 32;
+
+  Json Value(int depth) {
     Space();
     if (i_ >= s_.size()) Fail("unexpected end");
+    if (depth > kMaxDepth) Fail("values nested too deeply");
     Json v;
     const char c = s_[i_];
     if (c == '{') {
@@ -102,14 +108,14 @@ class Parser {
         Space();
         std::string key = String();
         if (!Eat(':')) Fail("expected ':'");
-        v.object[key] = Value();
+        v.object[key] = Value(depth + 1);
       } while (Eat(','));
       if (!Eat('}')) Fail("expected '}'");
     } else if (c == '[') {
       ++i_;
       v.kind = Json::kArray;
       if (Eat(']')) return v;
-      do v.array.push_back(Value());
+      do v.array.push_back(Value(depth + 1));
       while (Eat(','));
       if (!Eat(']')) Fail("expected ']'");
     } else if (c == '"') {
@@ -122,14 +128,19 @@ class Parser {
     } else if (s_.compare(i_, 4, "null") == 0) {
       i_ += 4;
     } else {
+      // JSON number characters only: std::stod alone would also take "nan", "inf", "0x1p3".
+      size_t end = i_;
+      while (end < s_.size() && std::strchr("+-.0123456789eE", s_[end]) != nullptr) ++end;
+      if (end == i_) Fail("unexpected character");
       size_t used = 0;
       try {
-        v.number = std::stod(s_.substr(i_, 40), &used);
-      } catch (...) {
-        Fail("unexpected character");
+        v.number = std::stod(s_.substr(i_, end - i_), &used);
+      } catch (const std::exception&) {
+        Fail("bad number");  // Out of range (1e999) or no digits.
       }
+      if (used != end - i_ || !std::isfinite(v.number)) Fail("bad number");
       v.kind = Json::kNumber;
-      i_ += used;
+      i_ = end;
     }
     return v;
   }
@@ -199,22 +210,33 @@ ModelInfo ModelInfo::FromJson(const std::string& text, const std::string& path) 
     }
     return it->second;
   };
+  // A whole number in [lo, hi] (checked before the cast: out of range it is undefined).
+  auto integer = [&](const char* name, double lo, double hi) {
+    const double x = field(name, Json::kNumber).number;
+    if (!(x >= lo && x <= hi) || x != std::floor(x)) {
+      std::ostringstream os;
+      os << "model file '" << path << "' has an invalid '" << name << "' field (" << x
+         << "): expected a whole number from " << lo << " to " << hi;
+      throw FatalError(os.str());
+    }
+    return static_cast<int64_t>(x);
+  };
   ModelInfo info;
-  info.format_version = static_cast<int>(field("format_version", Json::kNumber).number);
+  info.format_version = static_cast<int>(integer("format_version", 0, 1e9));
   if (info.format_version != kFormatVersion) {
     throw FatalError("model file '" + path + "' has format version " +
                      std::to_string(info.format_version) + "; this build reads version " +
                      std::to_string(kFormatVersion));
   }
   info.architecture = field("architecture", Json::kString).string;
-  info.input_size = static_cast<int>(field("input_size", Json::kNumber).number);
+  info.input_size = static_cast<int>(integer("input_size", 1, 1 << 16));
   info.mask_output = field("mask_output", Json::kBool).boolean;
   info.coverage = field("coverage", Json::kNumber).number;
   for (const auto& v : field("identities", Json::kArray).array) {
     if (v.kind != Json::kString) throw FatalError("model file '" + path + "': bad identity");
     info.identities.push_back(v.string);
   }
-  info.iteration = static_cast<int64_t>(field("iteration", Json::kNumber).number);
+  info.iteration = integer("iteration", 0, 1e15);
   info.checkpoint = field("checkpoint", Json::kString).string;
   if (auto it = root.object.find("precision"); it != root.object.end()) {
     info.precision = it->second.string;

@@ -5,9 +5,11 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <cmath>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -42,6 +44,12 @@ FaceStatus StatusFromString(const std::string& s) {
   throw std::invalid_argument("unknown face status '" + s + "'");
 }
 
+// The string `key` of object `j`; "" when absent or not a string (json::value would throw).
+std::string StringOr(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // ordered_json: keys stay in schema order in the file (index first, then timing, faces).
 nlohmann::ordered_json FaceToJson(const Face& f) {
   nlohmann::ordered_json j;
@@ -57,13 +65,23 @@ nlohmann::ordered_json FaceToJson(const Face& f) {
   return j;
 }
 
+// A JSON number as a finite float: a double beyond float's range would become inf, which
+// the writer cannot store (JSON has no inf) and convert cannot use.
+float FiniteFloat(const json& v) {
+  const double d = v.get<double>();
+  if (!(std::abs(d) <= std::numeric_limits<float>::max())) {
+    throw std::invalid_argument("number " + v.dump() + " is out of range");
+  }
+  return static_cast<float>(d);
+}
+
 Face FaceFromJson(const json& j) {
   Face f;
   const auto& box = j.at("box");
   if (box.size() != 4) throw std::invalid_argument("'box' must hold 4 numbers [x, y, w, h]");
-  f.box = cv::Rect2f(box[0].get<float>(), box[1].get<float>(), box[2].get<float>(),
-                     box[3].get<float>());
-  f.score = j.at("score").get<float>();
+  f.box = cv::Rect2f(FiniteFloat(box[0]), FiniteFloat(box[1]), FiniteFloat(box[2]),
+                     FiniteFloat(box[3]));
+  f.score = FiniteFloat(j.at("score"));
   const auto& lm = j.at("landmarks");
   if (!lm.empty() && lm.size() != kNumLandmarks) {
     throw std::invalid_argument("'landmarks' must hold 68 [x, y] points or none, not " +
@@ -71,7 +89,7 @@ Face FaceFromJson(const json& j) {
   }
   for (const auto& p : lm) {
     if (p.size() != 2) throw std::invalid_argument("a landmark must be [x, y]");
-    f.landmarks.emplace_back(p[0].get<float>(), p[1].get<float>());
+    f.landmarks.emplace_back(FiniteFloat(p[0]), FiniteFloat(p[1]));
   }
   const auto& m = j.at("matrix");
   if (m.size() != 2 || m[0].size() != 3 || m[1].size() != 3) {
@@ -223,14 +241,14 @@ Alignments AlignmentsFromJson(const std::string& text, const std::string& what) 
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw FatalError(what + " is truncated or not valid JSON (" + e.what() + ")");
   }
-  if (!j.is_object() || j.value("format", std::string()) != kFormatName) {
+  if (!j.is_object() || StringOr(j, "format") != kFormatName) {
     throw FatalError(what + " is not a faceswap alignments file (no \"format\": \"" +
                      std::string(kFormatName) + "\")");
   }
-  const std::string version = j.value("version", std::string());
+  const std::string version = StringOr(j, "version");
   int major = 0, minor = 0;
   if (!ParseVersion(version, &major, &minor)) {
     throw FatalError(what + " has an unreadable format version '" + version +
@@ -242,6 +260,7 @@ Alignments AlignmentsFromJson(const std::string& text, const std::string& what) 
                      (major > kAlignmentsVersionMajor ? " (upgrade faceswap)" : ""));
   }
   Alignments a;
+  std::string where = "header";  // JSON path of the entry being read, for the message.
   try {
     a.complete = j.value("complete", true);
     const auto& c = j.at("convention");
@@ -250,6 +269,7 @@ Alignments AlignmentsFromJson(const std::string& text, const std::string& what) 
     const std::string bad = a.convention.Check();
     if (!bad.empty()) throw std::invalid_argument("convention: " + bad);
     for (const auto& sj : j.at("sources")) {
+      where = "sources[" + std::to_string(a.sources.size()) + "]";
       AlignmentsSource src;
       src.path = sj.at("path").get<std::string>();
       src.width = sj.at("width").get<int>();
@@ -261,13 +281,17 @@ Alignments AlignmentsFromJson(const std::string& text, const std::string& what) 
       src.time_base_den = tb.at(1).get<int>();
       src.detector = sj.value("detector", std::string());
       src.landmarker = sj.value("landmarker", std::string());
-      for (const auto& fj : sj.at("frames")) src.frames.push_back(FrameFromJson(fj));
+      for (const auto& fj : sj.at("frames")) {
+        where = "sources[" + std::to_string(a.sources.size()) + "].frames[" +
+                std::to_string(src.frames.size()) + "]";
+        src.frames.push_back(FrameFromJson(fj));
+      }
       a.sources.push_back(std::move(src));
     }
   } catch (const json::exception& e) {
-    throw FatalError(what + " is malformed (" + e.what() + ")");
+    throw FatalError(what + " is malformed at " + where + " (" + e.what() + ")");
   } catch (const std::invalid_argument& e) {
-    throw FatalError(what + " is malformed (" + e.what() + ")");
+    throw FatalError(what + " is malformed at " + where + " (" + e.what() + ")");
   }
   return a;
 }
@@ -295,7 +319,7 @@ void WriteAlignments(const std::string& path, const Alignments& alignments) {
            static_cast<int>(text.size());
       ok = (gzclose(gz) == Z_OK) && ok;
     }
-    if (!ok) error = "gzip write failed";
+    if (!ok) error = std::string("gzip write failed: ") + ErrnoText();
   } else {
     ok = WriteAll(fd, text.data(), text.size());
     if (!ok) error = ErrnoText();
@@ -304,7 +328,10 @@ void WriteAlignments(const std::string& path, const Alignments& alignments) {
     ok = false;
     error = ErrnoText();
   }
-  ::close(fd);
+  if (::close(fd) != 0 && ok) {  // NFS and some FUSE file systems report a full disk here.
+    ok = false;
+    error = ErrnoText();
+  }
   if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
     ok = false;
     error = ErrnoText();

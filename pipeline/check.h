@@ -70,6 +70,22 @@ class OptionCheck {
   std::string error_;
 };
 
+// `text` (e.g. a library's error message) on one line, for a FatalError: whitespace runs,
+// newlines included, folded to one space; cut to `max_size` characters ("..." appended).
+inline std::string OneLine(const std::string& text, size_t max_size = 200) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+    if (!space) {
+      out += c;
+    } else if (!out.empty() && out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.size() > max_size ? out.substr(0, max_size) + "..." : out;
+}
+
 // Throws FatalError with the message when `error` is not empty.
 inline void ThrowIfInvalid(const std::string& error) {
   if (!error.empty()) throw FatalError(error);

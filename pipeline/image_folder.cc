@@ -8,6 +8,8 @@ extern "C" {
 #include <libavutil/rational.h>
 }
 
+#include <spdlog/spdlog.h>
+
 #include "pipeline/check.h"
 #include "pipeline/video_reader.h"
 
@@ -48,11 +50,26 @@ ImageFolderReader::ImageFolderReader(const std::string& folder, double fps)
   }
 }
 
+namespace {
+// Why `file` did not decode, for messages.
+std::string Unreadable(const std::string& file) {
+  std::error_code ec;
+  const bool empty = fs::file_size(file, ec) == 0 && !ec;
+  return "cannot read image '" + file +
+         "': " + (empty ? "the file is empty (0 bytes)" : "not a valid PNG/JPEG");
+}
+}  // namespace
+
 bool ImageFolderReader::ReadFrame(Frame& frame) {
+  cv::Mat image;
+  for (; next_ < files_.size(); ++next_) {
+    image = cv::imread(files_[next_], cv::IMREAD_COLOR);
+    if (!image.empty()) break;
+    spdlog::warn("{}, skipped", Unreadable(files_[next_]));
+    ++lost_;
+  }
   if (next_ >= files_.size()) return false;
   const std::string& file = files_[next_];
-  cv::Mat image = cv::imread(file, cv::IMREAD_COLOR);
-  if (image.empty()) throw FatalError("cannot read image '" + file + "': not a valid PNG/JPEG");
   frame = Frame();
   frame.index = static_cast<int64_t>(next_);
   frame.pts = frame.index;
@@ -71,10 +88,17 @@ int64_t ImageFolderReader::Skip(int64_t count) {
 }
 
 StreamFormat ImageFolderReader::Open() {
-  // The size of the first image; later images may differ (writers that need one size check).
-  const cv::Mat first = cv::imread(files_.front(), cv::IMREAD_COLOR);
+  // The size of the first readable image; later images may differ (writers that need one
+  // size check). Unreadable ones are reported when ReadFrame() reaches them.
+  cv::Mat first;
+  for (const std::string& file : files_) {
+    first = cv::imread(file, cv::IMREAD_COLOR);
+    if (!first.empty()) break;
+  }
   if (first.empty()) {
-    throw FatalError("cannot read image '" + files_.front() + "': not a valid PNG/JPEG");
+    throw FatalError("no readable image in folder '" + folder_ +
+                     "': " + Unreadable(files_.front()) +
+                     (files_.size() > 1 ? " (and every other one)" : ""));
   }
   const AVRational tb = FrameTimeBase(fps_);
   StreamFormat format;

@@ -65,10 +65,13 @@ void ImageFolderWriter::Write(const Frame& frame) {
   }
   PendingFile file(path);
   FILE* f = std::fopen(file.temp_path().c_str(), "wb");
-  bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  const std::string reason = std::strerror(errno);
-  if (f) ok = (std::fclose(f) == 0) && ok;
-  if (!ok) throw FatalError("cannot write '" + path + "': " + reason);
+  int error = f ? 0 : errno;
+  if (f && std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+    error = errno != 0 ? errno : EIO;
+  }
+  // A full disk often shows only when the buffer is flushed at close.
+  if (f && std::fclose(f) != 0 && error == 0) error = errno;
+  if (error != 0) throw FatalError("cannot write '" + path + "': " + std::strerror(error));
   // No fsync per image (thousands of small files); the rename still makes each atomic.
   file.Commit(/*sync=*/false);
   ++frames_;

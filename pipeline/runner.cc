@@ -1,5 +1,7 @@
 #include "pipeline/runner.h"
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -187,6 +189,11 @@ RunStats Runner::Run(FrameSource& source) {
   progress.Finish();
   RunStats stats;
   stats.frames = frames_done;
+  stats.lost_frames = source.lost_frames();
+  if (stats.lost_frames > 0) {
+    spdlog::warn("{} frame{} lost to decode errors", stats.lost_frames,
+                 stats.lost_frames == 1 ? "" : "s");
+  }
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stats.source_seconds = 1e-9 * static_cast<double>(busy[steps_.size()].load());

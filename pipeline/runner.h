@@ -29,6 +29,9 @@ class FrameSource {
   virtual StreamFormat Open() = 0;
   // Appends up to `max_frames` frames to `batch`; false at end of stream (batch untouched).
   virtual bool Read(FrameBatch& batch, int max_frames) = 0;
+  // Frames (or images) skipped so far because they could not be decoded; sources that wrap
+  // another forward it. Run() reports it at the end ("3 frames lost to decode errors").
+  virtual int64_t lost_frames() const { return 0; }
 };
 
 // A FrameSource that produces one frame at a time; Read() gathers them into batches.
@@ -51,6 +54,7 @@ struct RunStats {
   int64_t frames = 0;
   double seconds = 0.0;
   double source_seconds = 0.0;  // Time spent in FrameSource::Read (decoding).
+  int64_t lost_frames = 0;      // FrameSource::lost_frames() at the end (undecodable frames).
   // Per step, in AddStage order: name and time spent in Process/Close, summed over workers.
   std::vector<std::pair<std::string, double>> stage_seconds;
   double fps() const { return seconds > 0 ? static_cast<double>(frames) / seconds : 0.0; }

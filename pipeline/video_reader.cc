@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <opencv2/core.hpp>
+#include <set>
 
 #include "pipeline/check.h"
 #include "pipeline/ffmpeg_util.h"
@@ -35,7 +36,21 @@ struct VideoReader::Impl {
   int64_t frame_step = 1;  // Nominal frame duration in time_base units.
   bool flushing = false;   // Demuxer exhausted, decoder being drained.
   bool finished = false;
-  int64_t bad_packets = 0;
+  // Lost frames (header comment). Every packet sent to the decoder leaves its pts here until
+  // a decoded frame carries it; pts below a decoded frame's were never output: lost frames,
+  // which take their index in presentation order whatever the decoder's threading or
+  // reordering. Packets without pts (raw streams) turn this off: errors are then counted.
+  std::multiset<int64_t> pending_pts;
+  bool track_pts = true;
+  int64_t frames_out = 0;     // Frames decoded.
+  int64_t decode_errors = 0;  // Packets the decoder rejected.
+  int last_decode_error = 0;
+  int64_t lost = 0;            // Frames reported lost.
+  int64_t read_error_run = 0;  // Consecutive failed demuxer reads.
+  int last_read_error = 0;
+  double last_read_time = 0.0;  // Timestamp of the last packet read well.
+  int64_t last_matched_pts = AV_NOPTS_VALUE;
+  bool held = false;             // `frame` holds a decoded frame Skip() did not drop.
   int64_t container_frames = 0;  // nb_frames from the container header, 0 if not stored.
   // BGR buffers handed out with frames; reused once every frame using one is gone (saves
   // the page faults of a fresh multi-megabyte allocation per frame).
@@ -47,6 +62,12 @@ struct VideoReader::Impl {
   void Open(const std::string& path);
   // Decodes the next frame into `frame`; false at end of stream.
   bool Decode();
+  double Seconds(int64_t pts) const {
+    return static_cast<double>(pts - start_pts) * av_q2d(time_base);
+  }
+  void DecodeFailed(int ret, int64_t pts);  // Counts a rejected packet; throws if hopeless.
+  bool MatchFrame();  // Lost-frame accounting for a decoded frame; false: drop it.
+  void FrameLost(int64_t pts);
   void StampFrame(Frame& out);
   void ConvertFrame(cv::Mat& image);
 };
@@ -124,22 +145,132 @@ void VideoReader::Impl::Open(const std::string& path) {
   if (info.width <= 0 || info.height <= 0) {
     throw FatalError("cannot read video '" + path + "': unknown frame size");
   }
+  // A container with a full sample index (MP4/MOV) tells a cut-off file at once: frame data
+  // listed past the end of the file.
+  const int entries = avformat_index_get_entries_count(stream);
+  const int64_t file_size = input->pb ? avio_size(input->pb) : -1;
+  if (entries > 0 && file_size > 0) {
+    int64_t missing = 0;
+    int64_t first_missing_ts = AV_NOPTS_VALUE;
+    for (int i = 0; i < entries; ++i) {
+      const AVIndexEntry* e = avformat_index_get_entry(stream, i);
+      if (e && e->pos + e->size > file_size) {
+        if (missing++ == 0) first_missing_ts = e->timestamp;
+      }
+    }
+    if (missing > 0) {
+      throw FatalError(fmt::format(
+          "cannot read video '{}': the file is truncated ({} of its {} frames lie past its end, "
+          "from {:.1f} s on)",
+          path, missing, entries,
+          first_missing_ts == AV_NOPTS_VALUE ? 0.0 : Seconds(first_missing_ts)));
+    }
+  }
+}
+
+// Warnings name at most this many lost frames one by one; the total comes at the end.
+constexpr int64_t kMaxLostWarnings = 20;
+// A file that decodes no frame in this many packets, or whose demuxer fails this many reads
+// in a row, is not worth reading on.
+constexpr int64_t kMaxErrorsBeforeFirstFrame = 200;
+constexpr int64_t kMaxReadErrorRun = 1000;
+
+void VideoReader::Impl::FrameLost(int64_t pts) {
+  // Without any decode error, a packet that shows no frame is legitimate (e.g. VP8's hidden
+  // alt-ref frames): no index is spent on it.
+  if (decode_errors == 0) return;
+  const int64_t index = next_index++;
+  if (++lost <= kMaxLostWarnings) {
+    spdlog::warn("'{}': frame {} ({:.1f} s): decode error, skipped", info.path, index,
+                 Seconds(pts));
+  } else if (lost == kMaxLostWarnings + 1) {
+    spdlog::warn("'{}': more frames lost to decode errors (not listed; total at the end)",
+                 info.path);
+  }
+}
+
+void VideoReader::Impl::DecodeFailed(int ret, int64_t pts) {
+  if (ret == AVERROR(ENOMEM)) ThrowFfmpeg("cannot decode video '" + info.path + "'", ret);
+  ++decode_errors;
+  last_decode_error = ret;
+  spdlog::debug("'{}': decoder rejected data: {}", info.path, ErrorString(ret));
+  if (frames_out == 0 && decode_errors >= kMaxErrorsBeforeFirstFrame) {
+    ThrowFfmpeg("cannot decode video '" + info.path + "': no frame decodes (" +
+                    std::to_string(decode_errors) + " errors)",
+                ret);
+  }
+  if (!track_pts) {
+    // No pts to place the loss: count it where it happened.
+    if (++lost <= kMaxLostWarnings) {
+      spdlog::warn("'{}': frame near {} ({:.1f} s): decode error, skipped", info.path, next_index,
+                   pts == AV_NOPTS_VALUE ? last_read_time : Seconds(pts));
+    }
+  }
+}
+
+bool VideoReader::Impl::MatchFrame() {
+  if (!track_pts) {
+    ++frames_out;
+    return true;
+  }
+  const auto it = frame->pts == AV_NOPTS_VALUE ? pending_pts.end() : pending_pts.find(frame->pts);
+  if (it == pending_pts.end()) {
+    if (decode_errors > 0 && frame->pts != AV_NOPTS_VALUE && last_matched_pts != AV_NOPTS_VALUE &&
+        frame->pts < last_matched_pts) {
+      // Out of order after damage (h264 can output a concealed frame late): it was already
+      // counted lost when a later frame came; dropping it keeps frames in order.
+      return false;
+    }
+    // A frame whose pts no packet had: the decoder makes its own timing; stop tracking.
+    track_pts = false;
+    pending_pts.clear();
+    ++frames_out;
+    return true;
+  }
+  for (auto below = pending_pts.begin(); below != it; below = pending_pts.erase(below)) {
+    FrameLost(*below);
+  }
+  pending_pts.erase(it);
+  last_matched_pts = frame->pts;
+  ++frames_out;
+  return true;
 }
 
 bool VideoReader::Impl::Decode() {
+  if (held) {
+    held = false;
+    return true;
+  }
   if (finished) return false;
+  int64_t receive_errors = 0;  // In a row without new input (a stuck decoder).
   for (;;) {
     int ret = avcodec_receive_frame(decoder.get(), frame.get());
-    if (ret >= 0) return true;
+    if (ret >= 0) {
+      if (MatchFrame()) return true;
+      av_frame_unref(frame.get());  // Came too late: its index went to a lost frame.
+      continue;
+    }
     if (ret == AVERROR_EOF) {
       finished = true;
+      for (int64_t pts : pending_pts) FrameLost(pts);  // Sent, never output.
+      pending_pts.clear();
+      if (frames_out == 0 && decode_errors > 0) {
+        ThrowFfmpeg("cannot decode video '" + info.path + "': no frame decodes", last_decode_error);
+      }
       if (container_frames > 0 && next_index < container_frames) {
         spdlog::warn("'{}' ended after {} of the {} frames its container lists (damaged file?)",
                      info.path, next_index, container_frames);
       }
       return false;
     }
-    if (ret != AVERROR(EAGAIN)) ThrowFfmpeg("cannot decode video '" + info.path + "'", ret);
+    if (ret != AVERROR(EAGAIN)) {
+      // A frame that failed to decode (frame threads report it here); the decoder goes on.
+      DecodeFailed(ret, AV_NOPTS_VALUE);
+      if (++receive_errors > kMaxReadErrorRun) {
+        ThrowFfmpeg("cannot decode video '" + info.path + "'", ret);
+      }
+      continue;
+    }
     if (flushing) {
       // EAGAIN while draining should not happen; treat as end of stream.
       finished = true;
@@ -150,26 +281,51 @@ bool VideoReader::Impl::Decode() {
       av_packet_unref(packet.get());
       ret = av_read_frame(input.get(), packet.get());
       if (ret == AVERROR_EOF) {
+        if (read_error_run > 0) {
+          // Reads failed from some point up to the end: the file is cut off, not damaged.
+          ThrowFfmpeg("cannot read video '" + info.path + "': the file is truncated (its data " +
+                          "stops after " + fmt::format("{:.1f}", last_read_time) + " s)",
+                      last_read_error);
+        }
         flushing = true;
         avcodec_send_packet(decoder.get(), nullptr);
         break;
       }
-      if (ret < 0) ThrowFfmpeg("cannot read video '" + info.path + "'", ret);
-      if (packet->stream_index != stream_index) continue;
-      ret = avcodec_send_packet(decoder.get(), packet.get());
-      if (ret == AVERROR_INVALIDDATA) {
-        // A corrupt packet: skip it like the ffmpeg program does; the decoder conceals.
-        if (bad_packets++ == 0) {
-          spdlog::warn("'{}': corrupt video data near {:.3f} s, skipped", info.path,
-                       static_cast<double>(packet->pts - start_pts) * av_q2d(time_base));
+      if (ret < 0) {
+        // A damaged container record: skip it, unless every read up to the end fails.
+        if (ret == AVERROR(ENOMEM) || ++read_error_run >= kMaxReadErrorRun) {
+          ThrowFfmpeg("cannot read video '" + info.path + "'", ret);
         }
+        last_read_error = ret;
         continue;
       }
+      if (packet->stream_index != stream_index) continue;
+      if (read_error_run > 0) {
+        // Unreadable packets mid-file: their frames are lost (index unknown).
+        spdlog::warn("'{}': {} unreadable packet{} before {:.1f} s, skipped", info.path,
+                     read_error_run, read_error_run == 1 ? "" : "s", last_read_time);
+        lost += read_error_run;
+        read_error_run = 0;
+      }
+      if (packet->pts != AV_NOPTS_VALUE) last_read_time = Seconds(packet->pts);
+      if (!(packet->flags & AV_PKT_FLAG_DISCARD) && track_pts) {
+        if (packet->pts == AV_NOPTS_VALUE) {
+          track_pts = false;
+          pending_pts.clear();
+        } else {
+          pending_pts.insert(packet->pts);
+        }
+      }
+      ret = avcodec_send_packet(decoder.get(), packet.get());
       if (ret < 0 && ret != AVERROR(EAGAIN)) {
-        ThrowFfmpeg("cannot decode video '" + info.path + "'", ret);
+        // A corrupt packet: skip it like the ffmpeg program does (its pts stays pending and
+        // becomes a lost frame once a later frame decodes).
+        DecodeFailed(ret, packet->pts);
+        continue;
       }
       break;
     }
+    receive_errors = 0;
   }
 }
 
@@ -268,10 +424,19 @@ bool VideoReader::ReadFrame(Frame& frame) {
   return true;
 }
 
+int64_t VideoReader::lost_frames() const { return impl_->lost; }
+
 int64_t VideoReader::Skip(int64_t count) {
+  // Counts indices, lost frames included, so that Skip(100) always stops before index 100.
+  const int64_t target =
+      count >= INT64_MAX - impl_->next_index ? INT64_MAX : impl_->next_index + count;
   int64_t skipped = 0;
   Frame unused;
-  while (skipped < count && impl_->Decode()) {
+  while (impl_->next_index < target && impl_->Decode()) {
+    if (impl_->next_index >= target) {
+      impl_->held = true;  // Lost frames took it past the range: ReadFrame returns it.
+      break;
+    }
     impl_->StampFrame(unused);
     av_frame_unref(impl_->frame.get());
     ++skipped;

@@ -6,6 +6,13 @@
 //
 // Frames come out in presentation order with index 0, 1, 2, ... and their own timestamps
 // (variable frame rate preserved). Rotation metadata is applied (frames come out upright).
+//
+// Damaged data in the middle of a file does not stop reading: a frame that fails to decode
+// is skipped with a warning naming it ("frame 120 (5.0 s): decode error, skipped") and
+// counted in lost_frames(); its index is not reused, so the frames that do decode keep the
+// index and timestamp they have in an undamaged copy. A file whose data stops early (cut
+// off, every read failing up to its end) and a file that yields no frame at all stay
+// FatalErrors.
 #pragma once
 
 #include <cstdint>
@@ -46,9 +53,11 @@ class VideoReader : public SingleFrameSource {
   const VideoInfo& info() const;
   // Next frame (BGR CV_8UC3, index/pts/timestamp set); false at end of stream.
   bool ReadFrame(Frame& frame) override;
-  // Decodes and drops up to `count` frames (no colour conversion; indices advance);
-  // returns how many were dropped (fewer at end of stream).
+  // Decodes and drops the frames of the next `count` indices (no colour conversion; lost
+  // frames count as indices); returns how many were dropped (fewer at end of stream).
   int64_t Skip(int64_t count);
+  // Frames lost to decode errors so far (skipped; their indices are gaps).
+  int64_t lost_frames() const override;
 
   // FrameSource
   StreamFormat Open() override;
@@ -59,7 +68,9 @@ class VideoReader : public SingleFrameSource {
 };
 
 // Reads *.png/*.jpg/*.jpeg (any case) of a folder in name order as frames (index = position,
-// Frame::name = file stem, timestamp = index / fps with fps = 25 unless given).
+// Frame::name = file stem, timestamp = index / fps with fps = 25 unless given). A file that
+// does not decode (damaged, empty) is skipped with a warning naming it and counted in
+// lost_frames() (its index stays a gap); a folder where none decodes is a FatalError.
 class ImageFolderReader : public SingleFrameSource {
  public:
   explicit ImageFolderReader(const std::string& folder, double fps = 25.0);
@@ -68,12 +79,14 @@ class ImageFolderReader : public SingleFrameSource {
   // Drops up to `count` frames without reading them; returns how many were dropped.
   int64_t Skip(int64_t count);
   StreamFormat Open() override;
+  int64_t lost_frames() const override { return lost_; }
 
  private:
   std::string folder_;
   double fps_;
   std::vector<std::string> files_;
   size_t next_ = 0;
+  int64_t lost_ = 0;
 };
 
 // A VideoReader for a file, an ImageFolderReader for a folder; FatalError if neither.

@@ -18,6 +18,7 @@
 #include "pipeline/progress.h"
 #include "pipeline/video_reader.h"
 #include "tools/command.h"
+#include "tools/interrupt.h"
 
 namespace faceswap {
 namespace {
@@ -107,6 +108,7 @@ int Draw(const std::string& path, const std::string& input, const std::string& o
   int64_t written = 0, seen = 0;
   FrameBatch batch;
   while (!by_index.empty() && reader->Read(batch, 1)) {
+    ThrowIfInterrupted();  // Ctrl-C stops; the frames drawn so far are complete files.
     for (auto& frame : batch.frames) {
       auto it = by_index.find(frame.index);
       if (it == by_index.end()) continue;

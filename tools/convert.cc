@@ -62,6 +62,7 @@ class PassthroughRange : public FrameSource {
     }
     return true;
   }
+  int64_t lost_frames() const override { return inner_->lost_frames(); }
 
  private:
   std::unique_ptr<FrameSource> inner_;
@@ -104,7 +105,11 @@ void ResolveIdentities(const ModelInfo& info, const std::string& model, std::str
            info.identities.end();
   };
   if (from.empty()) from = info.identities.at(0);
-  if (!has(from)) throw FatalError("--from " + from + ": model " + model + " has identities " + list);
+  auto unknown = [&](const char* option, const std::string& id) {
+    return FatalError("unknown identity '" + id + "' for option '" + option + "': model '" + model +
+                      "' has identities " + list);
+  };
+  if (!has(from)) throw unknown("--from", from);
   if (to.empty()) {
     for (const auto& id : info.identities) {
       if (id != from) {
@@ -113,7 +118,7 @@ void ResolveIdentities(const ModelInfo& info, const std::string& model, std::str
       }
     }
   }
-  if (!has(to)) throw FatalError("--to " + to + ": model " + model + " has identities " + list);
+  if (!has(to)) throw unknown("--to", to);
   if (to == from) throw FatalError("--from and --to are both " + to + ": nothing to swap");
 }
 
@@ -258,7 +263,6 @@ ConvertSummary RunConvert(const ConvertOptions& options_in, const StageRegistry&
 
   spdlog::info("convert {} -> {}: {} -> {} with {} ({})", options.input, options.output,
                options.from, options.to, options.model, info.architecture);
-  InterruptGuard interrupt_guard;
   const RunStats stats = runner.Run(*source);
   summary.run = stats;
 

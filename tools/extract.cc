@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <set>
@@ -15,6 +16,7 @@
 #include "stages/align/dlib_landmarks68.h"
 #include "stages/detect/detect_options.h"
 #include "stages/writer/face_writer.h"
+#include "tools/interrupt.h"
 
 namespace faceswap {
 namespace {
@@ -43,6 +45,7 @@ class SelectedFrames : public FrameSource {
   }
 
   bool Read(FrameBatch& batch, int max_frames) override {
+    ThrowIfInterrupted();  // Ctrl-C: the run stops; RunExtract keeps what was done.
     while (static_cast<int>(batch.size()) < max_frames && !finished_) {
       FrameBatch one;
       if (!inner_->Read(one, 1) || one.empty()) {
@@ -69,6 +72,7 @@ class SelectedFrames : public FrameSource {
 
   const StreamFormat& format() const { return format_; }
   int64_t skipped() const { return skipped_; }
+  int64_t lost_frames() const override { return inner_->lost_frames(); }
 
  private:
   std::unique_ptr<FrameSource> inner_;
@@ -98,6 +102,36 @@ void SortFrames(std::vector<AlignmentsFrame>& frames) {
       frames.begin(), frames.end(),
       [](const AlignmentsFrame& a, const AlignmentsFrame& b) { return a.index < b.index; });
 }
+
+// Folders this run creates, removed again (only while still empty, deepest first) when the
+// run fails by an exception: a bad input must leave no empty output folder behind. Kept
+// folders (faces written, an interrupted run's partial alignments) are not empty.
+class CreatedFolders {
+ public:
+  void Create(const std::string& folder) {
+    std::vector<fs::path> missing;
+    std::error_code ec;
+    for (fs::path p = fs::absolute(folder, ec); !p.empty() && !fs::exists(p, ec);
+         p = p.parent_path()) {
+      missing.push_back(p);
+      if (p == p.parent_path()) break;
+    }
+    EnsureWritableFolder(folder);
+    created_.insert(created_.end(), missing.begin(), missing.end());
+  }
+  ~CreatedFolders() {
+    if (std::uncaught_exceptions() <= exceptions_) return;
+    std::sort(created_.begin(), created_.end(), [](const fs::path& a, const fs::path& b) {
+      return a.native().size() > b.native().size();
+    });
+    std::error_code ec;
+    for (const auto& p : created_) fs::remove(p, ec);  // Fails (harmlessly) when not empty.
+  }
+
+ private:
+  const int exceptions_ = std::uncaught_exceptions();
+  std::vector<fs::path> created_;
+};
 
 }  // namespace
 
@@ -143,11 +177,12 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   ThrowIfInvalid(writer.Check());
 
   // Fail on outputs before decoding anything.
-  EnsureWritableFolder(options.output);
+  CreatedFolders created;
+  created.Create(options.output);
   const std::string alignments_path = options.AlignmentsPath();
   {
     const fs::path parent = fs::path(alignments_path).parent_path();
-    if (!parent.empty()) EnsureWritableFolder(parent.string());
+    if (!parent.empty()) created.Create(parent.string());
   }
   std::error_code same_ec;
   if (fs::equivalent(options.input, alignments_path, same_ec)) {
@@ -238,7 +273,17 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
     }
   });
 
-  const RunStats stats = runner.Run(frames);
+  RunStats stats;
+  try {
+    stats = runner.Run(frames);
+  } catch (const Interruption&) {
+    // Face PNGs written so far are complete files; the partial alignments file lists the
+    // frames collected, so --skip-existing resumes after them.
+    snapshot(false);
+    throw Interruption("interrupted: " + std::to_string(source.frames.size()) +
+                       " frames saved to '" + alignments_path +
+                       "' (incomplete); run again with --skip-existing to resume");
+  }
   summary.seconds = stats.seconds;
   summary.frames_skipped = frames.skipped();
   snapshot(true);

@@ -10,6 +10,7 @@
 
 #include "pipeline/check.h"
 #include "tools/face_regions.h"
+#include "tools/interrupt.h"
 
 namespace faceswap {
 namespace {
@@ -28,7 +29,16 @@ FaceSet LoadFaces(const std::string& path, const std::string& name) {
   if (!fs::exists(path)) {
     throw FatalError("face folder '" + path + "' for identity '" + name + "' does not exist");
   }
-  if (!fs::is_directory(path)) return LoadFaceSet(path, name);
+  if (!fs::is_directory(path)) {
+    FaceSet packed = LoadFaceSet(path, name);
+    if (packed.count < 2 || packed.width != packed.height) {
+      throw FatalError("face set '" + path + "' of identity '" + name + "' holds " +
+                       std::to_string(packed.count) + " face(s) of " +
+                       std::to_string(packed.width) + "x" + std::to_string(packed.height) +
+                       ": expected at least 2 square aligned faces (faceswap pack-faces)");
+    }
+    return packed;
+  }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(path)) {
     if (entry.is_regular_file() && IsImage(entry.path())) files.push_back(entry.path());
@@ -39,10 +49,16 @@ FaceSet LoadFaces(const std::string& path, const std::string& name) {
   int skipped = 0, resized = 0;
   std::vector<std::string> loaded;
   for (const auto& file : files) {
+    ThrowIfInterrupted("while loading faces");  // Big folders take a while to read.
     cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
     if (image.empty()) {
       ++skipped;
       continue;
+    }
+    if (image.rows != image.cols) {
+      throw FatalError("face image '" + file.string() + "' of identity '" + name + "' is " +
+                       std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+                       ": expected square aligned faces as written by faceswap extract");
     }
     loaded.push_back(file.string());
     if (set.count == 0) {
@@ -60,6 +76,10 @@ FaceSet LoadFaces(const std::string& path, const std::string& name) {
   if (set.count == 0) {
     throw FatalError("no readable face image (png/jpg) in '" + path + "' for identity '" + name +
                      "'");
+  }
+  if (set.count < 2) {
+    throw FatalError("identity '" + name + "' has only 1 face in '" + path +
+                     "': expected at least 2 aligned faces (faceswap extract writes them)");
   }
   if (skipped) spdlog::warn("{}: {} unreadable image(s) skipped in {}", name, skipped, path);
   if (resized) {

@@ -1,5 +1,6 @@
 // faceswap: one executable, subcommands from the table in tools/commands.cc.
 // Exit codes: 0 success, 1 runtime failure, 2 usage error (unknown option, missing input).
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "pipeline/runner.h"
 #include "stages/builtin_stages.h"
 #include "tools/command.h"
+#include "tools/interrupt.h"
 #include "tools/version.h"
 
 namespace {
@@ -26,14 +28,34 @@ void ConfigureLogging(int verbosity) {
   spdlog::set_default_logger(logger);
 }
 
+// CLI11 usage errors as one line like every other failure, naming the command whose help
+// lists the valid options: "error: --batch-size: Value 0 not in range 1 to 4096 (see
+// 'faceswap train --help')". Exit code 2 (main).
+std::string OneLineUsageError(const CLI::App* app, const CLI::Error& e) {
+  std::string command = app->get_name();
+  for (const CLI::App* sub = app; sub;) {
+    const std::vector<CLI::App*> parsed = sub->get_subcommands();
+    sub = parsed.empty() ? nullptr : parsed.front();
+    if (sub) command += " " + sub->get_name();
+  }
+  std::string message = e.what();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  while (!message.empty() && message.back() == ' ') message.pop_back();
+  return "error: " + message + " (see '" + command + " --help')\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace faceswap;
+  // Before anything else: a Ctrl-C during start-up or loading must never meet the default
+  // action half-way through a write (tools/interrupt.h).
+  InstallInterruptHandler();
   AppContext context;
   RegisterBuiltinStages(context.registry);
 
   CLI::App app{"faceswap: extract, train and convert faces in video (C++/LibTorch)", "faceswap"};
+  app.failure_message(OneLineUsageError);  // Before add_subcommand: subcommands copy it.
   app.set_version_flag("--version", std::string("faceswap ") + kFaceswapVersion);
   app.set_config("--config", "", "Read options from an INI or TOML file ([extract] etc. sections)");
   app.require_subcommand(1);

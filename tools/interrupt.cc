@@ -1,40 +1,41 @@
 #include "tools/interrupt.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
-
-#include "pipeline/check.h"
+#include <string>
 
 namespace faceswap {
 namespace {
 
 std::atomic<bool> interrupted{false};
-extern "C" void OnInterrupt(int) { interrupted = true; }
-struct sigaction old_int {};
-struct sigaction old_term {};
+
+extern "C" void OnInterrupt(int) {
+  interrupted = true;
+  // write(2) is async-signal-safe; the leading newline ends a live progress line.
+  static const char kNotice[] =
+      "\ninterrupted: stopping cleanly (press Ctrl-C again to abort at once)\n";
+  [[maybe_unused]] const ssize_t n = write(STDERR_FILENO, kNotice, sizeof kNotice - 1);
+}
 
 }  // namespace
 
-InterruptGuard::InterruptGuard() {
-  interrupted = false;
+void InstallInterruptHandler() {
   struct sigaction action {};
   action.sa_handler = OnInterrupt;
-  action.sa_flags = SA_RESETHAND;  // The second signal gets the default action.
+  // SA_RESETHAND: the default action is back in place on entry, so a second signal aborts at
+  // once. SA_RESTART: a read blocked in a library (FFmpeg, zlib) carries on after the first.
+  action.sa_flags = SA_RESETHAND | SA_RESTART;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-}
-
-InterruptGuard::~InterruptGuard() {
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
 }
 
 bool Interrupted() { return interrupted; }
 
-void ThrowIfInterrupted() {
-  if (interrupted) throw FatalError("interrupted: no output written");
+void ThrowIfInterrupted(const char* what) {
+  if (interrupted) throw Interruption(std::string("interrupted: ") + what);
 }
 
 }  // namespace faceswap

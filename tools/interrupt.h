@@ -1,21 +1,26 @@
-// Ctrl-C / SIGTERM for commands that write outputs: while an InterruptGuard lives, the first
-// signal only sets a flag; the command's source checks it (ThrowIfInterrupted) and the run
-// fails like any error, so writers remove their partial files. A second signal kills at once.
+// One Ctrl-C / SIGTERM mechanism for every command. main() installs it before anything is
+// parsed or loaded, so no signal can ever hit the default action while a command is half-way
+// through writing. The first signal only sets a flag (and says so on stderr); commands poll it:
+// extract and convert stop and discard their partial outputs, train saves and exits 0. The
+// handler resets itself (SA_RESETHAND), so a second signal ends the process at once.
 #pragma once
+
+#include "pipeline/check.h"
 
 namespace faceswap {
 
-class InterruptGuard {
+// Thrown by ThrowIfInterrupted(): a FatalError, so runs that do not catch it fail cleanly
+// (exit 1, writers remove their partial files); train catches it to exit 0.
+class Interruption : public FatalError {
  public:
-  InterruptGuard();
-  ~InterruptGuard();
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
+  using FatalError::FatalError;
 };
 
-// True once SIGINT/SIGTERM arrived under a guard.
+// Installs the handler for SIGINT and SIGTERM. Call once, first thing in main().
+void InstallInterruptHandler();
+// True once SIGINT/SIGTERM arrived.
 bool Interrupted();
-// Throws FatalError("interrupted: ...") when Interrupted().
-void ThrowIfInterrupted();
+// Throws Interruption("interrupted: <what>") when Interrupted().
+void ThrowIfInterrupted(const char* what = "no output written");
 
 }  // namespace faceswap

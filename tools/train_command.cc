@@ -2,34 +2,27 @@
 //
 //   faceswap train -A faces/franck -B faces/other -o models/franck -t lite --minutes 30
 //   faceswap train --identity anna=faces/a --identity bob=faces/b --identity cy=faces/c -o m
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include <spdlog/spdlog.h>
 
+#include "models/model_config.h"
+#include "models/model_lock.h"
 #include "models/trainer.h"
 #include "pipeline/check.h"
 #include "pipeline/progress.h"
 #include "tools/command.h"
 #include "tools/face_loader.h"
+#include "tools/interrupt.h"
 #include "tools/train_previews.h"
 
 namespace faceswap {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<bool> g_interrupted{false};
-
-void OnInterrupt(int) {
-  g_interrupted = true;
-  std::signal(SIGINT, SIG_DFL);  // A second Ctrl-C ends at once.
-  std::signal(SIGTERM, SIG_DFL);
-}
 
 struct TrainCommandOptions {
   std::vector<std::string> identities;  // NAME=FOLDER (or packed face-set file)
@@ -69,6 +62,7 @@ std::vector<FaceSet> LoadIdentities(const TrainCommandOptions& o) {
   }
   std::vector<FaceSet> sets;
   for (const auto& [name, folder] : named) {
+    ThrowIfInterrupted("while loading faces");
     sets.push_back(LoadFaces(folder, name));
     spdlog::info("identity {}: {} faces {}x{} from {}", name, sets.back().count,
                  sets.back().width, sets.back().height, folder);
@@ -92,20 +86,50 @@ void WritePreviews(Trainer& trainer, const TrainCommandOptions& o) {
   }
 }
 
+// Creates or resumes the model; removes the folder `lock` created when no model came to be.
+std::unique_ptr<Trainer> OpenTrainer(const TrainCommandOptions& o,
+                                     const std::vector<FaceSet>& sets,
+                                     const ModelFolderLock& lock) {
+  try {
+    return std::make_unique<Trainer>(o.model_dir, o.train, sets);
+  } catch (...) {
+    std::error_code ec;
+    if (lock.created_folder() && !fs::exists(fs::path(o.model_dir) / kModelFile, ec)) {
+      fs::remove_all(o.model_dir, ec);
+    }
+    throw;
+  }
+}
+
 int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
   if (auto e = o.train.Check(); !e.empty()) throw FatalError(e);
-  std::vector<FaceSet> sets = LoadIdentities(o);
+  std::vector<FaceSet> sets;
+  try {
+    sets = LoadIdentities(o);
+    ThrowIfInterrupted("while loading faces");
+  } catch (const Interruption& e) {
+    // Nothing was created yet: leave the model folder (if any) exactly as it was.
+    const bool existed = fs::exists(fs::path(o.model_dir) / kModelFile);
+    spdlog::info("{}: {}", e.what(),
+                 existed ? "model '" + o.model_dir + "' left unchanged"
+                         : "no model created, nothing written");
+    return 0;
+  }
   if (!o.timelapse.empty()) fs::create_directories(o.timelapse);
-  Trainer trainer(o.model_dir, o.train, sets);
+  ModelFolderLock lock(o.model_dir);
+  if (!lock.stale_note().empty()) {
+    spdlog::warn("model folder '{}': {}", o.model_dir, lock.stale_note());
+  }
+  // A signal from here on (even during the constructor's first save) only sets the flag:
+  // the loop below then ends at once and the model is saved.
+  const std::unique_ptr<Trainer> made = OpenTrainer(o, sets, lock);
+  Trainer& trainer = *made;
   sets.clear();  // The trainer keeps its own pre-scaled copy.
   spdlog::info("{} model '{}' ({}) at iteration {}; device {}, precision {} ({})",
                trainer.resumed() ? "resuming" : "created", o.model_dir,
                trainer.info().architecture, trainer.iteration(), trainer.device(),
                trainer.precision(), trainer.precision_reason());
 
-  g_interrupted = false;
-  std::signal(SIGINT, OnInterrupt);
-  std::signal(SIGTERM, OnInterrupt);
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   auto last_save = start, last_print = start;
@@ -117,7 +141,7 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
   auto minutes_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count() / 60;
   };
-  while (!g_interrupted) {
+  while (!Interrupted()) {
     if (o.iterations > 0 && steps >= o.iterations) break;
     if (o.minutes > 0 && minutes_since(start) >= o.minutes) break;
     const StepResult r = trainer.Step();
@@ -165,9 +189,7 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
     if (o.preview_every > 0 && r.iteration % o.preview_every == 0) WritePreviews(trainer, o);
   }
   if (live) std::fprintf(stderr, "\n");
-  if (g_interrupted) spdlog::info("interrupted: saving");
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  if (Interrupted()) spdlog::info("interrupted: saving");
   const bool saved = trainer.Save();
   WritePreviews(trainer, o);
   const double seconds = minutes_since(start) * 60;
@@ -255,8 +277,12 @@ CommandSetup TrainCommand() {
         ->check(CLI::Range(1, 32))
         ->capture_default_str();
     sub.add_option("--timelapse", o->timelapse, "Keep every preview and loss curve in FOLDER");
-    return [o, no_flip, &context] {
+    return [o, no_flip, &context, &sub] {
       o->train.augment.flip = !*no_flip;
+      // The architecture is fixed once the model exists: resuming without -t takes its own.
+      if (sub.count("-t") == 0 && HasModel(o->model_dir)) {
+        o->train.architecture = ReadModelInfo(o->model_dir).architecture;
+      }
       return RunTrain(*o, context);
     };
   };

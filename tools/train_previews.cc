@@ -1,22 +1,36 @@
 #include "tools/train_previews.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "pipeline/check.h"
 
 namespace faceswap {
 namespace {
 
+// Encoded in memory and written with checked stdio calls: a full disk is an error naming the
+// file (cv::imwrite may not notice a failed flush) and leaves no temp file behind.
 void WritePng(const cv::Mat& mat, const std::string& path) {
   const std::string temp = path + ".tmp.png";
-  if (!cv::imwrite(temp, mat)) throw FatalError("cannot write '" + temp + "'");
-  std::filesystem::rename(temp, path);
+  std::vector<uchar> png;
+  if (!cv::imencode(".png", mat, png)) throw FatalError("cannot encode '" + path + "' as PNG");
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  int error = f ? 0 : errno;
+  if (f && std::fwrite(png.data(), 1, png.size(), f) != png.size()) error = errno ? errno : EIO;
+  if (f && std::fclose(f) != 0 && error == 0) error = errno;
+  if (error == 0 && std::rename(temp.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) {
+    std::remove(temp.c_str());
+    throw FatalError("cannot write '" + path + "': " + std::strerror(error));
+  }
 }
 
 }  // namespace

@@ -52,9 +52,15 @@ class RangeSource : public FrameSource {
     if (max_frames <= 0) return false;
     const size_t before = batch.frames.size();
     if (!inner_->Read(batch, max_frames)) return false;
-    next_ += static_cast<int64_t>(batch.frames.size() - before);
+    // Indices, not counts: frames lost to decode errors leave gaps in them.
+    while (end_ >= 0 && batch.frames.size() > before && batch.frames.back().index >= end_) {
+      batch.frames.pop_back();
+    }
+    if (batch.frames.size() == before) return false;
+    next_ = batch.frames.back().index + 1;
     return true;
   }
+  int64_t lost_frames() const override { return inner_->lost_frames(); }
 
  private:
   int64_t Skip(int64_t count) {
@@ -141,7 +147,6 @@ int RunTranscode(const TranscodeOptions& options, VideoWriterStageOptions video,
     runner.AddStage(info.name, [&] { return info.create(video); });
   }
 
-  InterruptGuard guard;
   const RunStats stats = runner.Run(source);
   if (stats.frames == 0) {
     throw FatalError("no frames in range [" + std::to_string(options.start) + ", " +

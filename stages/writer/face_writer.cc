@@ -46,14 +46,20 @@ class FaceWriter : public Stage {
   }
 
  private:
+  // Temp name, then rename. A failed write, flush or close (a full disk often shows only at
+  // close) removes the temp file and throws naming the face file and the system's reason.
   static void WriteAtomically(const std::string& path, const std::vector<uchar>& data) {
     const std::string tmp = path + ".part";
     {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(data.data()),
-                static_cast<std::streamsize>(data.size()));
-      if (!out) {
-        const std::string why = std::strerror(errno);
+      std::FILE* out = std::fopen(tmp.c_str(), "wb");
+      int error = out ? 0 : errno;
+      if (out && std::fwrite(data.data(), 1, data.size(), out) != data.size()) {
+        error = errno != 0 ? errno : EIO;
+      }
+      if (out && std::fflush(out) != 0 && error == 0) error = errno;
+      if (out && std::fclose(out) != 0 && error == 0) error = errno;
+      if (error != 0) {
+        const std::string why = std::strerror(error);
         std::remove(tmp.c_str());
         throw FatalError("cannot write face image '" + path + "': " + why);
       }

@@ -21,8 +21,28 @@ class VideoWriterStage : public Stage {
     writer_ = std::make_unique<VideoWriter>(options_.output, format, video);
   }
 
+  // A gap in frame indices means frames the reader lost to decode errors (it never reuses
+  // their indices): each one is filled with the previous frame again, at the lost frame's
+  // time, so the output keeps the input's frame count and timing (and stays in sync with
+  // the audio) instead of showing the previous frame longer with one frame fewer.
   void Process(FrameBatch& batch) override {
-    for (const Frame& frame : batch.frames) writer_->Write(frame);
+    for (const Frame& frame : batch.frames) {
+      if (!last_.image.empty() && frame.index > last_.index + 1 && frame.pts > last_.pts) {
+        const int64_t gap = frame.index - last_.index;
+        const Frame previous = last_;
+        for (int64_t k = 1; k < gap; ++k) {
+          last_.index = previous.index + k;
+          last_.pts = previous.pts + (frame.pts - previous.pts) * k / gap;
+          last_.timestamp = previous.timestamp + (frame.timestamp - previous.timestamp) * k / gap;
+          writer_->Write(last_);
+        }
+      }
+      writer_->Write(frame);
+      last_.index = frame.index;
+      last_.pts = frame.pts;
+      last_.timestamp = frame.timestamp;
+      last_.image = frame.image;  // Shared, not copied.
+    }
   }
 
   void Close(FrameBatch& tail) override {
@@ -33,6 +53,7 @@ class VideoWriterStage : public Stage {
  private:
   VideoWriterStageOptions options_;
   std::unique_ptr<VideoWriter> writer_;
+  Frame last_;  // The last frame written (index, pts, timestamp, image only).
 };
 
 }  // namespace

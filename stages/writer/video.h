@@ -1,5 +1,7 @@
 // writer/video: encodes the frames it receives into a video file (pipeline/video_writer.h),
-// copying the source's audio. A sink: frames pass through unchanged.
+// copying the source's audio. A sink: frames pass through unchanged. Frames the reader lost
+// to decode errors (gaps in Frame::index) are filled with the previous frame, so the output
+// has the input's frame count and timing.
 //
 // Open() creates the file under a temporary name (so a bad path fails before any frame is
 // decoded); Close() finishes it and renames it into place. Destroyed without Close() (a

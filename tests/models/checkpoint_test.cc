@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "pipeline/check.h"
@@ -149,6 +150,124 @@ TEST(ModelInfo, JsonRoundTrip) {
   EXPECT_DOUBLE_EQ(back.coverage, 0.7);
   EXPECT_EQ(back.loss, info.loss);
   EXPECT_EQ(back.precision, "bf16");
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// Replaces every `from` in `bytes` by `to` (same length: the zip and pickle framing stay valid;
+// LibTorch's zip reader does not check CRCs).
+std::string ReplaceAll(std::string bytes, const std::string& from, const std::string& to) {
+  EXPECT_EQ(from.size(), to.size());
+  size_t n = 0;
+  for (size_t at = bytes.find(from); at != std::string::npos; at = bytes.find(from, at)) {
+    bytes.replace(at, from.size(), to);
+    ++n;
+  }
+  EXPECT_GT(n, 0u) << from;
+  return bytes;
+}
+
+void ExpectLoadError(const std::function<void()>& load, const std::string& path) {
+  try {
+    load();
+    ADD_FAILURE() << "no error loading " << path;
+  } catch (const FatalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
+// Found by tests/fuzz/checkpoint_fuzz: LibTorch's loaders throw more than c10::Error. A module
+// archive whose TorchScript class record is missing gave a multi-line torch::jit::ErrorReport,
+// an optimizer archive with a renamed key a std::out_of_range; both escaped LoadCheckpoint.
+TEST(Checkpoint, DamagedArchivesAreOneLineFatalErrors) {
+  const std::string dir = testing::ScratchDir("ckpt_damaged");
+  torch::nn::Sequential module(torch::nn::Linear(2, 2));
+  const std::string module_file = dir + "/module.pt";
+  torch::save(module, module_file);
+  // The child's class lives in code/__torch__/<name>.py; rename that record.
+  std::string bytes = ReadBytes(module_file);
+  const size_t at = bytes.find("code/__torch__/");
+  ASSERT_NE(at, std::string::npos);
+  const size_t py = bytes.find(".py", at);
+  ASSERT_NE(py, std::string::npos);
+  std::string record = bytes.substr(at, py + 3 - at), renamed = record;
+  renamed[renamed.size() - 4] = renamed[renamed.size() - 4] == 'x' ? 'y' : 'x';
+  WriteBytes(module_file, ReplaceAll(bytes, record, renamed));
+  torch::nn::Sequential target(torch::nn::Linear(2, 2));
+  ExpectLoadError([&] { LoadModuleFile(*target, module_file, torch::kCPU); }, module_file);
+
+  torch::optim::Adam adam(module->parameters(), 1e-3);
+  const std::string optimizer_file = dir + "/optimizer.pt";
+  torch::save(adam, optimizer_file);
+  WriteBytes(optimizer_file, ReplaceAll(ReadBytes(optimizer_file), "params/1", "params/x"));
+  torch::optim::Adam other(target->parameters(), 1e-3);
+  ExpectLoadError([&] { LoadOptimizerFile(other, optimizer_file, torch::kCPU); }, optimizer_file);
+}
+
+// Found by tests/fuzz/checkpoint_fuzz: Adam's load took stored moments of any shape (the
+// fuzzer changed one dimension of exp_avg); FusedAdam's single-pass step would then read and
+// write past them. An optimizer file that does not fit the parameters is a FatalError.
+TEST(Checkpoint, OptimizerStateOfOtherShapesIsRejected) {
+  const std::string path = testing::ScratchDir("ckpt_adam") + "/optimizer.pt";
+  torch::nn::Linear saved(2, 2);
+  torch::optim::Adam adam(saved->parameters(), 1e-3);
+  saved->forward(torch::ones({1, 2})).sum().backward();
+  adam.step();
+  torch::save(adam, path);
+  torch::nn::Linear other(3, 2);  // Same number of parameters, other weight shape.
+  torch::optim::Adam target(other->parameters(), 1e-3);
+  try {
+    LoadOptimizerFile(target, path, torch::kCPU);
+    FAIL() << "no error";
+  } catch (const FatalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    EXPECT_NE(what.find("Adam moment"), std::string::npos) << what;
+  }
+}
+
+// Found with tests/fuzz/model_info_fuzz (UBSan, ASan): out-of-range numbers were cast to
+// int/int64 (undefined behaviour), "nan"/"inf" were taken as numbers, and deep nesting
+// overflowed the stack. Each must be a one-line FatalError naming the file.
+TEST(ModelInfo, MalformedNumbersAndNestingAreClearErrors) {
+  const std::string good = Info().ToJson();
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? text : text.replace(at, from.size(), to);
+  };
+  const std::vector<std::string> bad = {
+      with("\"format_version\": 1", "\"format_version\": 1e300"),
+      with("\"input_size\": 64", "\"input_size\": -1e30"),
+      with("\"iteration\": 0", "\"iteration\": 1e30"),
+      with("\"iteration\": 0", "\"iteration\": 2.5"),
+      with("\"coverage\": 0.625", "\"coverage\": nan"),
+      with("\"coverage\": 0.625", "\"coverage\": 1e999"),
+      with("\"coverage\": 0.625", "\"coverage\": 0x1p3"),
+      std::string(100000, '['),
+  };
+  for (const std::string& text : bad) {
+    try {
+      ModelInfo::FromJson(text, "dir/model.json");
+      ADD_FAILURE() << "no error for " << text.substr(0, 200);
+    } catch (const FatalError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("dir/model.json"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+  EXPECT_EQ(ModelInfo::FromJson(with("\"iteration\": 0", "\"iteration\": 1e3"), "x").iteration,
+            1000);
 }
 
 }  // namespace

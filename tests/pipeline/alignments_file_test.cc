@@ -212,6 +212,49 @@ TEST(AlignmentsFile, MalformedFilesGiveClearErrors) {
   EXPECT_NE(ReadError(dir + "/empty.json").find("truncated"), std::string::npos);
 }
 
+// Found by tests/fuzz/alignments_fuzz: a number too large for a double made the JSON
+// parser throw out_of_range, which escaped ReadAlignments instead of a FatalError.
+TEST(AlignmentsFile, NumberOverflowIsAClearError) {
+  const std::string dir = testing::ScratchDir("align");
+  std::string text = AlignmentsToJson(Sample());
+  text.replace(text.find("\"fps\":24.0"), 10, "\"fps\":0.7E7388");
+  WriteText(dir + "/overflow.json", text);
+  const std::string err = ReadError(dir + "/overflow.json");
+  EXPECT_NE(err.find("overflow.json"), std::string::npos) << err;
+  EXPECT_NE(err.find("not valid JSON"), std::string::npos) << err;
+  EXPECT_EQ(err.find('\n'), std::string::npos) << err;
+}
+
+// Found by tests/fuzz/alignments_fuzz: a "version" (or "format") that is not a string made
+// json::value throw type_error, which escaped ReadAlignments.
+TEST(AlignmentsFile, NonStringVersionIsAClearError) {
+  const std::string dir = testing::ScratchDir("align");
+  std::string text = AlignmentsToJson(Sample());
+  text.replace(text.find("\"version\": \"1.0\""), 16, "\"version\": [1, 0]");
+  WriteText(dir + "/version.json", text);
+  std::string err = ReadError(dir + "/version.json");
+  EXPECT_NE(err.find("unreadable format version"), std::string::npos) << err;
+  EXPECT_NE(err.find("version.json"), std::string::npos) << err;
+  WriteText(dir + "/format.json", "{\"format\": 7}");
+  err = ReadError(dir + "/format.json");
+  EXPECT_NE(err.find("not a faceswap alignments file"), std::string::npos) << err;
+}
+
+// Found by tests/fuzz/alignments_fuzz: a number within double's range but beyond float's
+// (1e39) read as inf, which WriteAlignments then stored as null: a file that read fine was
+// rewritten unreadable. Such a value is rejected on reading.
+TEST(AlignmentsFile, FloatOverflowIsRejected) {
+  const std::string dir = testing::ScratchDir("align");
+  std::string text = AlignmentsToJson(Sample());
+  const std::string pts = "\"landmarks\":[[110.3,";
+  ASSERT_NE(text.find(pts), std::string::npos);
+  text.replace(text.find(pts), pts.size(), "\"landmarks\":[[1e39,");
+  WriteText(dir + "/float.json", text);
+  const std::string err = ReadError(dir + "/float.json");
+  EXPECT_NE(err.find("malformed"), std::string::npos) << err;
+  EXPECT_NE(err.find("out of range"), std::string::npos) << err;
+}
+
 TEST(AlignmentsFile, UnwritableFolderIsAFatalError) {
   const std::string dir = testing::ScratchDir("align");
   try {

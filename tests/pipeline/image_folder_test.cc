@@ -57,6 +57,36 @@ TEST(ImageFolderReader, ReadsImagesInNameOrder) {
   EXPECT_FALSE(reader.ReadFrame(frame));
 }
 
+// A damaged and an empty file among dlib's photos: both skipped (counted, indices kept as
+// gaps), the rest read; a folder where nothing decodes fails naming it.
+TEST(ImageFolderReader, UnreadableImagesAreSkipped) {
+  const std::string dir = ScratchDir("folder-broken");
+  fs::copy_file(DlibExample("faces/2008_002506.jpg"), dir + "/b.jpg");
+  fs::copy_file(DlibExample("faces/2009_004587.jpg"), dir + "/e.jpg");
+  std::ofstream(dir + "/a_broken.jpg", std::ios::binary) << "\xff\xd8 not really a JPEG";
+  std::ofstream(dir + "/c_empty.png").close();
+  fs::copy_file(DlibExample("faces/2008_007676.jpg"), dir + "/d.jpg");
+  ImageFolderReader reader(dir);
+  ASSERT_EQ(reader.files().size(), 5u);
+  const StreamFormat format = reader.Open();  // Sized from b.jpg, the first that decodes.
+  EXPECT_EQ(format.width, cv::imread(dir + "/b.jpg").cols);
+  std::vector<std::pair<std::string, int64_t>> got;
+  Frame frame;
+  while (reader.ReadFrame(frame)) got.emplace_back(frame.name, frame.index);
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, int64_t>>{{"b", 1}, {"d", 3}, {"e", 4}}));
+  EXPECT_EQ(reader.lost_frames(), 2);
+
+  const std::string none = ScratchDir("folder-none");
+  std::ofstream(none + "/x.png").close();
+  std::ofstream(none + "/y.jpg") << "nope";
+  try {
+    ImageFolderReader(none).Open();
+    ADD_FAILURE() << "no error";
+  } catch (const FatalError& e) {
+    EXPECT_NE(std::string(e.what()).find(none), std::string::npos) << e.what();
+  }
+}
+
 TEST(ImageFolderReader, EmptyOrMissingFolderFails) {
   const std::string dir = ScratchDir("folder-empty");
   std::ofstream(dir + "/readme.txt") << "x";

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -283,6 +285,95 @@ TEST(VideoReader, BadFilesFailWithTheirName) {
   const std::string still = SampleMedia("franck_01829.jpg");
   ASSERT_FALSE(still.empty());
   EXPECT_EQ(ReadAll(still).size(), 1u);
+}
+
+// 4 KB of garbage in the middle of a clip: the frames that no longer decode are skipped and
+// counted, and every other frame keeps the index, pts and (outside the damaged GOPs) the
+// exact pixels it has in the clean copy.
+TEST(VideoReader, DamagedFramesAreSkippedAndCounted) {
+  const std::string dir = ScratchDir("reader-damaged");
+  const std::string damaged = testing::MakeDamagedClip(dir);
+  ASSERT_FALSE(damaged.empty());
+  const std::vector<Frame> clean = ReadAll(dir + "/clean.mp4");
+  ASSERT_EQ(clean.size(), static_cast<size_t>(testing::kDamagedClipFrames));
+
+  VideoReader reader(damaged);
+  std::vector<Frame> frames;
+  Frame frame;
+  while (reader.ReadFrame(frame)) {
+    frame.image = frame.image.clone();
+    frames.push_back(frame);
+    frame = Frame();
+  }
+  const int64_t lost = reader.lost_frames();
+  EXPECT_GT(lost, 0);
+  EXPECT_LE(lost, 48);  // Local damage: two GOPs at most.
+  EXPECT_EQ(static_cast<int64_t>(frames.size()) + lost, testing::kDamagedClipFrames);
+
+  std::vector<bool> seen(clean.size(), false);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Frame& f = frames[i];
+    ASSERT_GE(f.index, 0);
+    ASSERT_LT(f.index, static_cast<int64_t>(clean.size()));
+    if (i > 0) EXPECT_GT(f.index, frames[i - 1].index);
+    seen[f.index] = true;
+    EXPECT_EQ(f.pts, clean[f.index].pts) << "frame " << f.index;
+    EXPECT_DOUBLE_EQ(f.timestamp, clean[f.index].timestamp) << "frame " << f.index;
+  }
+  // The GOPs (24 frames, closed) that hold a lost frame; all others decode exactly.
+  std::vector<bool> damaged_gop(clean.size() / 24 + 1, false);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (!seen[i]) damaged_gop[i / 24] = true;
+  }
+  int exact = 0;
+  for (const Frame& f : frames) {
+    if (damaged_gop[f.index / 24]) continue;
+    EXPECT_EQ(cv::norm(f.image, clean[f.index].image, cv::NORM_INF), 0) << "frame " << f.index;
+    ++exact;
+  }
+  EXPECT_GE(exact, testing::kDamagedClipFrames - 2 * 24);
+
+  // Skip counts indices, lost ones included: after Skip(n) comes the first frame >= n (here
+  // n is just past the first lost frame, so counting decoded frames would overshoot).
+  int64_t n = 0;
+  while (n < static_cast<int64_t>(seen.size()) && seen[n]) ++n;
+  ++n;
+  const auto first = std::find_if(frames.begin(), frames.end(),
+                                  [&](const Frame& f) { return f.index >= n; });
+  VideoReader skipping(damaged);
+  skipping.Skip(n);
+  ASSERT_TRUE(skipping.ReadFrame(frame));
+  EXPECT_EQ(frame.index, first->index);
+  EXPECT_EQ(frame.pts, first->pts);
+}
+
+// Damage is not truncation: a file cut off in its frame data (index at the front, so it
+// opens) is still an error naming the file; the sample index shows it at once.
+TEST(VideoReader, TruncatedFileIsAnError) {
+  const std::string dir = ScratchDir("reader-cut");
+  ASSERT_FALSE(testing::MakeDamagedClip(dir).empty());
+  const std::string front = dir + "/front.mp4", cut = dir + "/cut.mp4";
+  ASSERT_TRUE(Ffmpeg("-i " + dir + "/clean.mp4 -c copy -movflags +faststart " + front));
+  {
+    std::ifstream in(front, std::ios::binary);
+    std::vector<char> bytes(std::filesystem::file_size(front) * 6 / 10);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(cut, std::ios::binary).write(bytes.data(), in.gcount());
+  }
+  int64_t frames = 0;
+  try {
+    VideoReader reader(cut);
+    Frame frame;
+    while (reader.ReadFrame(frame)) ++frames;
+    ADD_FAILURE() << "a truncated file read to its end without error (" << frames << " frames)";
+  } catch (const FatalError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(cut), std::string::npos) << message;
+    EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  // The clean copy with the index in front reads in full (the check has no false alarm).
+  EXPECT_EQ(ReadAll(front).size(), static_cast<size_t>(testing::kDamagedClipFrames));
 }
 
 }  // namespace

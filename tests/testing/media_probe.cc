@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <random>
 #include <sstream>
 
 #include "tests/testing/samples.h"
@@ -90,6 +93,31 @@ double ProbeStreamDuration(const std::string& path, const std::string& stream) {
     end = std::max(end, pts + (dur == "N/A" ? 0.0 : std::stod(dur)));
   }
   return end < 0 ? -1.0 : end - std::max(0.0, first);
+}
+
+std::string MakeDamagedClip(const std::string& dir) {
+  const std::string src = SampleMedia("franck.mp4");
+  if (src.empty()) return "";
+  const std::string clean = dir + "/clean.mp4", damaged = dir + "/damaged.mp4";
+  // moov at the end (ffmpeg's default): the middle of the file is frame data, not the index.
+  if (!Ffmpeg("-i " + Quote(src) + " -frames:v " + std::to_string(kDamagedClipFrames) +
+              " -an -c:v libx264 -preset veryfast -crf 18 -g 24 -keyint_min 24 -sc_threshold 0 " +
+              Quote(clean))) {
+    return "";
+  }
+  std::filesystem::copy_file(clean, damaged, std::filesystem::copy_options::overwrite_existing);
+  const auto size = std::filesystem::file_size(damaged);
+  std::mt19937 rng(1);
+  std::string garbage(4096, '\0');
+  for (char& c : garbage) c = static_cast<char>(rng() & 0xff);
+  std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(static_cast<std::streamoff>(size / 2));
+  file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  if (!file) {
+    ADD_FAILURE() << "cannot write garbage into " << damaged;
+    return "";
+  }
+  return damaged;
 }
 
 }  // namespace faceswap::testing

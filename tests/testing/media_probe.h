@@ -23,4 +23,13 @@ std::map<std::string, std::string> ProbeFormatTags(const std::string& path);
 // (works for MKV, which stores no per-stream duration). -1 when the stream is missing.
 double ProbeStreamDuration(const std::string& path, const std::string& stream);
 
+// A damaged video for fault tests: the first kDamagedClipFrames frames of franck.mp4
+// (360x288, 24 fps) re-encoded as H.264 with a keyframe every 24 frames into
+// <dir>/clean.mp4, and a copy, <dir>/damaged.mp4, with 4 KB of (seeded, always the same)
+// garbage written over the middle of its media data, so that a few frames around 5 s fail
+// to decode and the rest decode as in the clean copy. Returns the damaged path ("" and a
+// test failure when ffmpeg or the sample is missing).
+constexpr int kDamagedClipFrames = 240;
+std::string MakeDamagedClip(const std::string& dir);
+
 }  // namespace faceswap::testing

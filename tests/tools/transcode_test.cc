@@ -3,6 +3,7 @@
 // one-line error naming the file and the problem, exit code 1, and no output file (final
 // or temporary) left behind.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include "pipeline/video_reader.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/samples.h"
 
@@ -286,20 +288,62 @@ TEST(TranscodeBadInput, EmptyFrameRange) {
                      dir, {});
 }
 
-// SIGTERM (like Ctrl-C, which shares the handler) mid-run: exit 1, nothing left behind.
+// SIGTERM (like Ctrl-C, which shares the handler) once the output is being written: exit 1,
+// nothing left behind.
 TEST(TranscodeBadInput, InterruptedRunLeavesNoFile) {
   const std::string src = SampleMedia("franck.mp4");
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("interrupt");
-  const std::string script =
-      "(" + kBin + " transcode -i " + src + " -o " + dir + "/out.mp4 & pid=$!; " +
-      "for i in $(seq 200); do ls " + dir + "/.out.partial-* >/dev/null 2>&1 && break; " +
-      "sleep 0.05; done; sleep 0.3; kill -TERM $pid; wait $pid; echo exit=$?)";
-  std::string out;
-  RunCommand(script, &out);
-  EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
-  EXPECT_NE(out.find("interrupted"), std::string::npos) << out;
-  EXPECT_TRUE(FilesIn(dir).empty()) << out;
+  testing::ChildProcess transcode(kBin + " transcode -i " + src + " -o " + dir + "/out.mp4");
+  ASSERT_TRUE(transcode.WaitUntil([&] { return !FilesIn(dir).empty(); })) << transcode.output();
+  transcode.Signal(SIGTERM);
+  EXPECT_EQ(transcode.Wait(), 1) << transcode.output();
+  EXPECT_NE(transcode.output().find("interrupted"), std::string::npos) << transcode.output();
+  EXPECT_TRUE(FilesIn(dir).empty()) << transcode.output();
+}
+
+// A damaged clip transcodes to the end: the lost frames are named in warnings, counted at
+// the end, and filled with the previous frame, so the output has the clean clip's frame
+// count and timing; a frame range counts frame indices, not frames decoded.
+TEST(TranscodeFaults, DamagedVideoKeepsFrameCountAndTiming) {
+  const std::string dir = ScratchDir("damaged");
+  const std::string damaged = testing::MakeDamagedClip(dir);
+  ASSERT_FALSE(damaged.empty());
+  std::string log;
+  ASSERT_EQ(Transcode("-i " + damaged + " -o " + dir + "/out.mkv --crf 0", &log), 0) << log;
+  EXPECT_NE(log.find("): decode error, skipped"), std::string::npos) << log;
+  EXPECT_NE(log.find(" lost to decode errors"), std::string::npos) << log;
+  const auto clean_t = ProbeFrameTimes(dir + "/clean.mp4");
+  const auto out_t = ProbeFrameTimes(dir + "/out.mkv");
+  ASSERT_EQ(out_t.size(), clean_t.size());
+  for (size_t i = 0; i < out_t.size(); ++i) {
+    EXPECT_NEAR(out_t[i] - out_t[0], clean_t[i] - clean_t[0], 1e-3) << "frame " << i;
+  }
+  // A range across the damage: frames [100, 160) of the input, lost ones filled.
+  ASSERT_EQ(Transcode("-i " + damaged + " -o " + dir + "/range.mp4 --start 100 --end 160", &log),
+            0)
+      << log;
+  EXPECT_EQ(ProbeStream(dir + "/range.mp4", "v:0", true).at("nb_read_frames"), "60");
+}
+
+// An image folder with a damaged and an empty image: both skipped and named, the rest
+// written (with their names).
+TEST(TranscodeFaults, ImageFolderWithUnreadableImages) {
+  const std::string dir = ScratchDir("broken-images");
+  fs::create_directories(dir + "/in");
+  for (const char* name : {"2008_002506.jpg", "2008_007676.jpg", "2009_004587.jpg"}) {
+    fs::copy_file(testing::DlibExample(std::string("faces/") + name), dir + "/in/" + name);
+  }
+  std::ofstream(dir + "/in/2008_003000.jpg", std::ios::binary) << "\xff\xd8\xff garbage";
+  std::ofstream(dir + "/in/2009_000000.png").close();
+  std::string log;
+  ASSERT_EQ(Transcode("-i " + dir + "/in -o " + dir + "/out --image-format png", &log), 0) << log;
+  EXPECT_NE(log.find("2008_003000.jpg': not a valid PNG/JPEG, skipped"), std::string::npos) << log;
+  EXPECT_NE(log.find("2009_000000.png': the file is empty (0 bytes), skipped"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("2 frames lost"), std::string::npos) << log;
+  EXPECT_EQ(FilesIn(dir + "/out"),
+            (std::vector<std::string>{"2008_002506.png", "2008_007676.png", "2009_004587.png"}));
 }
 
 }  // namespace

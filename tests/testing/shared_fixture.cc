@@ -1,0 +1,56 @@
+#include "tests/testing/shared_fixture.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace faceswap::testing {
+
+namespace fs = std::filesystem;
+
+std::string SharedFixture(const std::string& name, const std::string& key,
+                          const std::function<void(const std::string& dir)>& build) {
+  const std::string prefix = "faceswap-fixture-" + name + "-";
+  const fs::path dir =
+      fs::temp_directory_path() / (prefix + std::to_string(std::hash<std::string>{}(key)));
+  const std::string lock_path = dir.string() + ".lock";
+  const int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+    ADD_FAILURE() << "cannot lock " << lock_path;
+    return dir.string();
+  }
+  if (!fs::exists(dir / ".complete")) {
+    std::error_code ec;
+    // Fixtures of older binaries are of no further use.
+    for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+      const std::string n = e.path().filename().string();
+      if (n.rfind(prefix, 0) == 0 && e.is_directory() && e.path() != dir) {
+        fs::remove_all(e.path(), ec);
+      }
+    }
+    fs::remove_all(dir, ec);
+    fs::create_directories(dir);
+    build(dir.string());
+    if (::testing::Test::HasFatalFailure()) {
+      fs::remove_all(dir, ec);
+    } else {
+      std::ofstream(dir / ".complete") << key << "\n";
+    }
+  }
+  flock(lock, LOCK_UN);
+  close(lock);
+  return dir.string();
+}
+
+std::string FileKey(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  const auto time = fs::last_write_time(path, ec).time_since_epoch().count();
+  return path + ":" + std::to_string(size) + ":" + std::to_string(time);
+}
+
+}  // namespace faceswap::testing
