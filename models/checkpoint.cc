@@ -13,12 +13,15 @@
 #include <functional>
 #include <sstream>
 
+#include "models/archive_check.h"
 #include "pipeline/check.h"  // FatalError (header-only part).
 
 namespace faceswap {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr const char* kCheckpointExpected = "expected a file written by 'faceswap train'";
 
 void Fsync(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -227,6 +230,7 @@ void LoadModuleFile(torch::nn::Module& module, const std::string& path,
   std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
   for (const auto& p : module.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
   for (const auto& b : module.named_buffers()) shapes.emplace_back(b.key(), b.value().sizes().vec());
+  CheckArchiveCode(path, "checkpoint file", kCheckpointExpected);  // Before LibTorch compiles it.
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, device);
@@ -249,6 +253,7 @@ void LoadModuleFile(torch::nn::Module& module, const std::string& path,
 
 void LoadOptimizerFile(torch::optim::Optimizer& optimizer, const std::string& path,
                        const torch::Device& device) {
+  CheckArchiveCode(path, "checkpoint file", kCheckpointExpected);
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, device);

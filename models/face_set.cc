@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "models/archive_check.h"
 #include "pipeline/check.h"  // FatalError (header-only part; models/ does not link pipeline/)
 
 namespace faceswap {
@@ -40,6 +41,8 @@ void SaveFaceSet(const FaceSet& set, const std::string& path) {
 
 FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
   std::vector<torch::Tensor> tensors;
+  // Before LibTorch compiles the archive's code.
+  CheckArchiveCode(path, "packed face set", "expected a file written by 'faceswap pack-faces'");
   try {
     torch::load(tensors, path);
     if (tensors.empty()) throw std::runtime_error("no tensor in the archive");

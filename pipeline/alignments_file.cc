@@ -75,6 +75,22 @@ float FiniteFloat(const json& v) {
   return static_cast<float>(d);
 }
 
+// A JSON number as the whole number T: json::get would cast a float (undefined behaviour when
+// out of T's range) or truncate a fraction.
+template <typename T>
+T Whole(const json& v) {
+  if (!v.is_number()) return v.get<T>();  // Throws type_error naming the type.
+  const double d = v.is_number_float() ? v.get<double>()
+                   : v.is_number_unsigned() ? static_cast<double>(v.get<uint64_t>())
+                                            : static_cast<double>(v.get<int64_t>());
+  // 2^63 is exact as a double; T's max may not be (int64), so compare below it.
+  if (!(d == std::floor(d) && d >= static_cast<double>(std::numeric_limits<T>::min()) &&
+        d < -static_cast<double>(std::numeric_limits<T>::min()))) {
+    throw std::invalid_argument("number " + v.dump() + " is not a whole number in range");
+  }
+  return v.is_number_float() ? static_cast<T>(d) : v.get<T>();
+}
+
 Face FaceFromJson(const json& j) {
   Face f;
   const auto& box = j.at("box");
@@ -117,8 +133,8 @@ nlohmann::ordered_json FrameToJson(const AlignmentsFrame& fr) {
 
 AlignmentsFrame FrameFromJson(const json& j) {
   AlignmentsFrame fr;
-  fr.index = j.at("index").get<int64_t>();
-  fr.pts = j.value("pts", int64_t{0});
+  fr.index = Whole<int64_t>(j.at("index"));
+  fr.pts = j.contains("pts") ? Whole<int64_t>(j.at("pts")) : 0;
   fr.timestamp = j.at("timestamp").get<double>();
   fr.name = j.value("name", std::string());
   for (const auto& f : j.at("faces")) fr.faces.push_back(FaceFromJson(f));
@@ -264,7 +280,7 @@ Alignments AlignmentsFromJson(const std::string& text, const std::string& what) 
   try {
     a.complete = j.value("complete", true);
     const auto& c = j.at("convention");
-    a.convention.size = c.at("size").get<int>();
+    a.convention.size = Whole<int>(c.at("size"));
     a.convention.padding = c.at("padding").get<double>();
     const std::string bad = a.convention.Check();
     if (!bad.empty()) throw std::invalid_argument("convention: " + bad);
@@ -272,13 +288,13 @@ Alignments AlignmentsFromJson(const std::string& text, const std::string& what) 
       where = "sources[" + std::to_string(a.sources.size()) + "]";
       AlignmentsSource src;
       src.path = sj.at("path").get<std::string>();
-      src.width = sj.at("width").get<int>();
-      src.height = sj.at("height").get<int>();
+      src.width = Whole<int>(sj.at("width"));
+      src.height = Whole<int>(sj.at("height"));
       src.fps = sj.at("fps").get<double>();
-      src.frame_count = sj.at("frame_count").get<int64_t>();
+      src.frame_count = Whole<int64_t>(sj.at("frame_count"));
       const auto& tb = sj.at("time_base");
-      src.time_base_num = tb.at(0).get<int>();
-      src.time_base_den = tb.at(1).get<int>();
+      src.time_base_num = Whole<int>(tb.at(0));
+      src.time_base_den = Whole<int>(tb.at(1));
       src.detector = sj.value("detector", std::string());
       src.landmarker = sj.value("landmarker", std::string());
       for (const auto& fj : sj.at("frames")) {

@@ -95,7 +95,7 @@ FormatInputPtr OpenInput(const std::string& path) {
   return input;
 }
 
-int SwsColorspace(AVColorSpace space, int height) {
+int SwsColorspace(int space, int height) {
   switch (space) {
     case AVCOL_SPC_BT709:
       return SWS_CS_ITU709;

@@ -74,7 +74,7 @@ FormatInputPtr OpenInput(const std::string& path);
 
 // The SWS_CS_* matrix for a colour space; unspecified -> BT.709 for HD (height >= 720),
 // BT.601 otherwise (what players assume for untagged video).
-int SwsColorspace(AVColorSpace space, int height);
+int SwsColorspace(int space, int height);
 
 // Rotation in degrees clockwise (0, 90, 180, 270) that makes the stream's frames upright,
 // from its display matrix side data (the same rule as the ffmpeg program's autorotate).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <set>
@@ -362,7 +363,12 @@ cv::Mat VideoReader::Impl::AcquireBuffer(size_t bytes) {
 
 void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   const int w = frame->width, h = frame->height;
-  const int cs = SwsColorspace(frame->colorspace, h);
+  // FFmpeg copies the stream's colour-matrix code as is: it may lie outside AVColorSpace
+  // (255 in a damaged H.264 header; found by tests/fuzz/video_reader_fuzz, UBSan), so it is
+  // read as the int it is stored as.
+  int space = 0;
+  std::memcpy(&space, &frame->colorspace, sizeof space);
+  const int cs = SwsColorspace(space, h);
   const int full_range =
       frame->color_range == AVCOL_RANGE_JPEG || frame->format == AV_PIX_FMT_YUVJ420P ||
       frame->format == AV_PIX_FMT_YUVJ422P || frame->format == AV_PIX_FMT_YUVJ444P;

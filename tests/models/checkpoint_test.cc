@@ -213,6 +213,39 @@ TEST(Checkpoint, DamagedArchivesAreOneLineFatalErrors) {
   ExpectLoadError([&] { LoadOptimizerFile(other, optimizer_file, torch::kCPU); }, optimizer_file);
 }
 
+// Found by tests/fuzz/checkpoint_fuzz: LibTorch 1.13 compiles an archive's code/ entries on
+// load, and malformed class code (here the fuzzer's "__annotations_ = []" in place of
+// "__parameters__ = []") segfaulted its compiler (ScriptTypeParser::parseClassConstant).
+// Code that torch::save never writes is refused before LibTorch sees the file; what it does
+// write (modules, optimizers) still loads.
+TEST(Checkpoint, UnexpectedArchiveCodeIsRefusedBeforeLibTorchCompilesIt) {
+  const std::string dir = testing::ScratchDir("ckpt_code");
+  torch::nn::Sequential module(torch::nn::Linear(2, 2), torch::nn::ReLU());
+  const std::string file = dir + "/module.pt";
+  torch::save(module, file);
+  torch::nn::Sequential target(torch::nn::Linear(2, 2), torch::nn::ReLU());
+  EXPECT_NO_THROW(LoadModuleFile(*target, file, torch::kCPU));
+  torch::optim::Adam adam(module->parameters(), 1e-3);
+  module->forward(torch::ones({1, 2})).sum().backward();
+  adam.step();
+  torch::save(adam, dir + "/optimizer.pt");
+  torch::optim::Adam other(target->parameters(), 1e-3);
+  EXPECT_NO_THROW(LoadOptimizerFile(other, dir + "/optimizer.pt", torch::kCPU));
+
+  const std::string bytes = ReadBytes(file);
+  ASSERT_NE(bytes.find("  __parameters__ = []"), std::string::npos);  // ReLU's class
+  WriteBytes(file, ReplaceAll(bytes, "  __parameters__ = []", "  __annotations_ = []"));
+  try {
+    LoadModuleFile(*target, file, torch::kCPU);
+    FAIL() << "no error";
+  } catch (const FatalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(file), std::string::npos) << what;
+    EXPECT_NE(what.find("unexpected code"), std::string::npos) << what;
+    EXPECT_NE(what.find("faceswap train"), std::string::npos) << what;
+  }
+}
+
 // Found by tests/fuzz/checkpoint_fuzz: Adam's load took stored moments of any shape (the
 // fuzzer changed one dimension of exp_avg); FusedAdam's single-pass step would then read and
 // write past them. An optimizer file that does not fit the parameters is a FatalError.

@@ -255,6 +255,22 @@ TEST(AlignmentsFile, FloatOverflowIsRejected) {
   EXPECT_NE(err.find("out of range"), std::string::npos) << err;
 }
 
+// Found by tests/fuzz/alignments_fuzz (UBSan): an integer field given as a float beyond int's
+// range (4.3e11) was cast by json::get<int>, which is undefined behaviour.
+TEST(AlignmentsFile, OutOfRangeIntegersAreRejected) {
+  const std::string dir = testing::ScratchDir("align");
+  for (const std::string& width : {"4.29497e+11", "1e30", "2.5", "2147483648"}) {
+    std::string text = AlignmentsToJson(Sample());
+    text.replace(text.find("\"width\":360"), 11, "\"width\":" + width);
+    WriteText(dir + "/int.json", text);
+    const std::string err = ReadError(dir + "/int.json");
+    EXPECT_NE(err.find("malformed"), std::string::npos) << width << ": " << err;
+  }
+  std::string text = AlignmentsToJson(Sample());
+  text.replace(text.find("\"width\":360"), 11, "\"width\":360.0");
+  EXPECT_EQ(AlignmentsFromJson(text, "x").sources.at(0).width, 360);
+}
+
 TEST(AlignmentsFile, UnwritableFolderIsAFatalError) {
   const std::string dir = testing::ScratchDir("align");
   try {

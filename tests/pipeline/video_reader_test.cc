@@ -376,5 +376,24 @@ TEST(VideoReader, TruncatedFileIsAnError) {
   EXPECT_EQ(ReadAll(front).size(), static_cast<size_t>(testing::kDamagedClipFrames));
 }
 
+// Found by tests/fuzz/video_reader_fuzz (UBSan): an H.264 header's colour-matrix code outside
+// FFmpeg's AVColorSpace values (here 255) reached an enum-typed read in the BGR conversion.
+// Such a clip decodes like any untagged one (run under build-asan to see the UB check).
+TEST(VideoReader, OutOfRangeColourMatrixCodeDecodes) {
+  const std::string dir = testing::ScratchDir("video_colorspace");
+  const std::string clip = dir + "/matrix255.mp4";
+  ASSERT_EQ(testing::RunCommand("ffmpeg -nostdin -loglevel error -y -f lavfi -i "
+                                "testsrc=size=64x48:rate=10:duration=0.3 -c:v libx264 "
+                                "-pix_fmt yuv420p -bsf:v h264_metadata=matrix_coefficients=255 " +
+                                clip),
+            0);
+  VideoReader reader(clip);
+  Frame frame;
+  int frames = 0;
+  while (reader.ReadFrame(frame)) ++frames;
+  EXPECT_EQ(frames, 3);
+  EXPECT_EQ(frame.image.cols, 64);
+}
+
 }  // namespace
 }  // namespace faceswap
