@@ -65,6 +65,8 @@ std::string ScratchDir(const std::string& tag) {
   return pattern;
 }
 
+std::string Johns(const std::string& who) { return DlibExample("johns/" + who); }
+
 int RunCommand(const std::string& command, std::string* output) {
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return -1;

@@ -13,6 +13,8 @@ std::string SampleMedia(const std::string& name);
 // Path of a file dlib ships (/usr/share/doc/libdlib19.1/examples/...), e.g.
 // DlibExample("faces/dogs.jpg"); fails the test like SampleMedia when missing.
 std::string DlibExample(const std::string& relative);
+// One person's folder of dlib's aligned face chips, e.g. Johns("John_Salley") (11 faces).
+std::string Johns(const std::string& who);
 // A fresh, empty folder under the system temp dir, removed when the process exits.
 std::string ScratchDir(const std::string& tag);
 // Runs a shell command; returns its exit status (-1 if it could not run) and stdout+stderr.

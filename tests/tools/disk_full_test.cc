@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 using testing::RunCommand;
 const std::string kBin = FACESWAP_BIN;
 
-std::string Johns(const std::string& who) { return testing::DlibExample("johns/" + who); }
+using testing::Johns;
 
 // Every file under `dir` (recursively), relative to it.
 std::vector<std::string> FilesUnder(const std::string& dir) {

@@ -37,6 +37,20 @@ std::vector<std::string> Files(const std::string& dir, const std::string& ext) {
   return names;
 }
 
+// Resumes an interrupted extract (`common` args, alignments in `dir`) that had `done` frames:
+// the rest is done, nothing twice, and the complete file lists frames 0, every, 2 * every, ...
+// (`total` of them) in order.
+void ExpectResumeCompletes(const std::string& common, const std::string& dir, size_t done,
+                           int total, int every = 1) {
+  std::string out;
+  ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
+  EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
+  const Alignments full = ReadAlignments(dir + "/alignments.json");
+  EXPECT_TRUE(full.complete);
+  ASSERT_EQ(full.sources[0].frames.size(), static_cast<size_t>(total));
+  for (int i = 0; i < total; ++i) EXPECT_EQ(full.sources[0].frames[i].index, i * every);
+}
+
 TEST(Extract, WritesAlignedFacesForAFrameRange) {
   const std::string video = testing::SampleMedia("franck.mp4");
   const std::string dir = testing::ScratchDir("extract");
@@ -96,13 +110,7 @@ TEST(Extract, ResumesAfterBeingKilled) {
   const size_t done = partial.sources[0].frames.size();
   EXPECT_GT(done, 0u);
   EXPECT_LT(done, 300u);
-  std::string out;
-  ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
-  EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
-  const Alignments full = ReadAlignments(dir + "/alignments.json");
-  EXPECT_TRUE(full.complete);
-  ASSERT_EQ(full.sources[0].frames.size(), 300u);
-  for (int i = 0; i < 300; ++i) EXPECT_EQ(full.sources[0].frames[i].index, i);
+  ExpectResumeCompletes(common, dir, done, 300);
 }
 
 // Ctrl-C once faces are being written: exit 1 saying how to resume, only complete files in
@@ -125,12 +133,7 @@ TEST(Extract, InterruptKeepsAResumablePartialFile) {
   ASSERT_FALSE(partial.complete) << extract.output();
   const size_t done = partial.sources[0].frames.size();
   EXPECT_LT(done, 300u);
-  std::string out;
-  ASSERT_EQ(Extract(common + " --skip-existing", &out), 0) << out;
-  EXPECT_NE(out.find("(" + std::to_string(done) + " skipped as done)"), std::string::npos) << out;
-  const Alignments full = ReadAlignments(dir + "/alignments.json");
-  EXPECT_TRUE(full.complete);
-  EXPECT_EQ(full.sources[0].frames.size(), 300u);
+  ExpectResumeCompletes(common, dir, done, 300, 16);
   EXPECT_EQ(Files(dir, ".png").size(), 300u);
 }
 

@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 using testing::RunCommand;
 const std::string kBin = FACESWAP_BIN;
 
-std::string Johns(const std::string& who) { return testing::DlibExample("johns/" + who); }
+using testing::Johns;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
