@@ -12,9 +12,23 @@ namespace faceswap::testing {
 
 namespace fs = std::filesystem;
 
-std::string SharedFixture(const std::string& name, const std::string& key,
+namespace {
+
+// Changes whenever `path` is rebuilt.
+std::string FileKey(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  const auto time = fs::last_write_time(path, ec).time_since_epoch().count();
+  return std::to_string(size) + ":" + std::to_string(time);
+}
+
+}  // namespace
+
+std::string SharedFixture(const std::string& name, const std::string& binary,
                           const std::function<void(const std::string& dir)>& build) {
-  const std::string prefix = "faceswap-fixture-" + name + "-";
+  const std::string key = FileKey(binary);
+  const std::string prefix = "faceswap-fixture-" + name + "-" +
+                             std::to_string(std::hash<std::string>{}(binary)) + "-";
   const fs::path dir =
       fs::temp_directory_path() / (prefix + std::to_string(std::hash<std::string>{}(key)));
   const std::string lock_path = dir.string() + ".lock";
@@ -25,7 +39,7 @@ std::string SharedFixture(const std::string& name, const std::string& key,
   }
   if (!fs::exists(dir / ".complete")) {
     std::error_code ec;
-    // Fixtures of older binaries are of no further use.
+    // Fixtures of older builds of this binary are of no further use.
     for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
       const std::string n = e.path().filename().string();
       if (n.rfind(prefix, 0) == 0 && e.is_directory() && e.path() != dir) {
@@ -44,13 +58,6 @@ std::string SharedFixture(const std::string& name, const std::string& key,
   flock(lock, LOCK_UN);
   close(lock);
   return dir.string();
-}
-
-std::string FileKey(const std::string& path) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  const auto time = fs::last_write_time(path, ec).time_since_epoch().count();
-  return path + ":" + std::to_string(size) + ":" + std::to_string(time);
 }
 
 }  // namespace faceswap::testing

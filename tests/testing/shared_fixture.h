@@ -2,7 +2,7 @@
 // process of a suite: CTest runs each test in a process of its own, so a SetUpTestSuite would
 // otherwise redo them for every test.
 //
-//   const std::string d = SharedFixture("convert", BinaryKey(kBin), [](const std::string& dir) {
+//   const std::string d = SharedFixture("convert", kBin, [](const std::string& dir) {
 //     ASSERT_EQ(RunCommand(kBin + " train ... -o " + dir + "/model"), 0);
 //   });
 #pragma once
@@ -12,14 +12,13 @@
 
 namespace faceswap::testing {
 
-// The folder `build` filled, made once per `name` and `key` under the system temp dir and
-// reused afterwards (read-only by convention: tests write their outputs elsewhere). Processes
-// that need it while another builds it wait on a lock. A build that fails (a fatal gtest
-// failure) is not kept, so the next process tries again.
-std::string SharedFixture(const std::string& name, const std::string& key,
+// The folder `build` filled, made under the system temp dir once per `name` and build of
+// `binary` (its path, size and mtime: a rebuilt binary gets a fresh fixture, the stale one is
+// removed; another checkout's binary has its own) and reused afterwards (read-only by
+// convention: tests write their outputs elsewhere). Processes that need it while another
+// builds it wait on a lock. A build that fails (a fatal gtest failure) is not kept, so the
+// next process tries again.
+std::string SharedFixture(const std::string& name, const std::string& binary,
                           const std::function<void(const std::string& dir)>& build);
-
-// A key that changes whenever `path` (e.g. the faceswap binary) is rebuilt: size and mtime.
-std::string FileKey(const std::string& path);
 
 }  // namespace faceswap::testing

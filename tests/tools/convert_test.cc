@@ -30,7 +30,7 @@ class ConvertTest : public ::testing::Test {
   static void SetUpTestSuite() {
     // Model and input are made once for all the suite's test processes (shared_fixture.h);
     // each test gets its own folder with links to them, for its outputs.
-    const std::string shared = testing::SharedFixture("convert", testing::FileKey(kBin), Build);
+    const std::string shared = testing::SharedFixture("convert", kBin, Build);
     dir_ = new std::string(testing::ScratchDir("convert"));
     for (const char* name : {"a", "b", "model", "in.mp4"}) {
       fs::create_symlink(fs::path(shared) / name, fs::path(*dir_) / name);
