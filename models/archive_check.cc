@@ -55,9 +55,14 @@ void CheckArchiveCode(const std::string& path, const std::string& what,
   } catch (const FatalError&) {
     throw;
   } catch (const std::exception& e) {
-    throw FatalError(prefix + "not a readable LibTorch archive (" + OneLine(e.what(), 160) +
+    throw FatalError(prefix + "not a readable LibTorch archive (" + TorchErrorText(e, 160) +
                      "); " + expected);
   }
+}
+
+std::string TorchErrorText(const std::exception& e, size_t max_size) {
+  const auto* error = dynamic_cast<const c10::Error*>(&e);
+  return OneLine(error ? error->what_without_backtrace() : e.what(), max_size);
 }
 
 }  // namespace faceswap

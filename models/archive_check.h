@@ -6,6 +6,8 @@
 // means the file was not written by faceswap: refuse it with a one-line FatalError.
 #pragma once
 
+#include <cstddef>
+#include <exception>
 #include <string>
 
 namespace faceswap {
@@ -16,5 +18,9 @@ namespace faceswap {
 // Includes no torch header.
 void CheckArchiveCode(const std::string& path, const std::string& what,
                       const std::string& expected);
+
+// The message of an exception from LibTorch's loaders on one line (TorchScript reports span
+// several), without the C++ backtrace a c10::Error carries, cut to `max_size` characters.
+std::string TorchErrorText(const std::exception& e, size_t max_size = 200);
 
 }  // namespace faceswap

@@ -92,15 +92,20 @@ std::string ReadText(const fs::path& path) {
   return os.str();
 }
 
-// Any exception of LibTorch's loaders (c10::Error, torch::jit::ErrorReport, std::out_of_range
-// from the optimizer's, ...) as a FatalError naming the file.
-// The message is folded to one line (TorchScript reports span several) without the C++
-// backtrace of a c10::Error.
-[[noreturn]] void ThrowLoadError(const std::string& path, const std::exception& e) {
-  const auto* error = dynamic_cast<const c10::Error*>(&e);
-  throw FatalError("cannot load checkpoint file '" + path +
-                   "': expected a LibTorch archive written by faceswap train (" +
-                   OneLine(error ? error->what_without_backtrace() : e.what()) + ")");
+// Reads the LibTorch archive `path` into `target` (a module or an optimizer) after
+// CheckArchiveCode; any exception of LibTorch's loaders (c10::Error, torch::jit::ErrorReport,
+// std::out_of_range from the optimizer's, ...) becomes a one-line FatalError naming the file.
+template <typename Target>
+void LoadArchive(Target& target, const std::string& path, const torch::Device& device) {
+  CheckArchiveCode(path, "checkpoint file", kCheckpointExpected);  // Before LibTorch compiles it.
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    target.load(archive);
+  } catch (const std::exception& e) {
+    throw FatalError("cannot load checkpoint file '" + path + "': " + kCheckpointExpected + " (" +
+                     TorchErrorText(e) + ")");
+  }
 }
 
 }  // namespace
@@ -228,16 +233,11 @@ void LoadModuleFile(torch::nn::Module& module, const std::string& path,
   // Module::load swaps in the stored tensors whatever their shape: compare afterwards, so
   // weights of another architecture fail here, naming the file, not later inside a layer.
   std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
-  for (const auto& p : module.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
-  for (const auto& b : module.named_buffers()) shapes.emplace_back(b.key(), b.value().sizes().vec());
-  CheckArchiveCode(path, "checkpoint file", kCheckpointExpected);  // Before LibTorch compiles it.
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path, device);
-    module.load(archive);
-  } catch (const std::exception& e) {
-    ThrowLoadError(path, e);
+  for (const auto& p : module.named_parameters()) {
+    shapes.emplace_back(p.key(), p.value().sizes().vec());
   }
+  for (const auto& b : module.named_buffers()) shapes.emplace_back(b.key(), b.value().sizes().vec());
+  LoadArchive(module, path, device);
   const auto params = module.named_parameters();
   const auto buffers = module.named_buffers();
   for (const auto& [name, expected] : shapes) {
@@ -253,14 +253,7 @@ void LoadModuleFile(torch::nn::Module& module, const std::string& path,
 
 void LoadOptimizerFile(torch::optim::Optimizer& optimizer, const std::string& path,
                        const torch::Device& device) {
-  CheckArchiveCode(path, "checkpoint file", kCheckpointExpected);
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path, device);
-    optimizer.load(archive);
-  } catch (const std::exception& e) {
-    ThrowLoadError(path, e);
-  }
+  LoadArchive(optimizer, path, device);
   // Adam's load takes the stored moments whatever their shape; FusedAdam's step would then
   // run past them (found by tests/fuzz/checkpoint_fuzz). Each must match its parameter.
   for (auto& group : optimizer.param_groups()) {

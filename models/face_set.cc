@@ -42,16 +42,14 @@ void SaveFaceSet(const FaceSet& set, const std::string& path) {
 FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
   std::vector<torch::Tensor> tensors;
   // Before LibTorch compiles the archive's code.
-  CheckArchiveCode(path, "packed face set", "expected a file written by 'faceswap pack-faces'");
+  const std::string expected = "expected a file written by 'faceswap pack-faces'";
+  CheckArchiveCode(path, "packed face set", expected);
   try {
     torch::load(tensors, path);
     if (tensors.empty()) throw std::runtime_error("no tensor in the archive");
   } catch (const std::exception& e) {
-    // One line: a c10::Error's what() ends in a multi-line C++ backtrace.
-    const auto* error = dynamic_cast<const c10::Error*>(&e);
-    throw FatalError("cannot read packed face set '" + path +
-                     "': expected a file written by 'faceswap pack-faces' (" +
-                     OneLine(error ? error->what_without_backtrace() : e.what(), 120) + ")");
+    throw FatalError("cannot read packed face set '" + path + "': " + expected + " (" +
+                     TorchErrorText(e, 120) + ")");
   }
   // Each tensor's elements must all lie in the file: one of stride 0 (an expanded view) would
   // turn a 2 KB file into gigabytes in contiguous() below.

@@ -1,8 +1,5 @@
 #include "pipeline/image_folder_writer.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <vector>
@@ -64,14 +61,7 @@ void ImageFolderWriter::Write(const Frame& frame) {
                      options_.format);
   }
   PendingFile file(path);
-  FILE* f = std::fopen(file.temp_path().c_str(), "wb");
-  int error = f ? 0 : errno;
-  if (f && std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
-    error = errno != 0 ? errno : EIO;
-  }
-  // A full disk often shows only when the buffer is flushed at close.
-  if (f && std::fclose(f) != 0 && error == 0) error = errno;
-  if (error != 0) throw FatalError("cannot write '" + path + "': " + std::strerror(error));
+  WriteBytes(file.temp_path(), bytes.data(), bytes.size(), "'" + path + "'");
   // No fsync per image (thousands of small files); the rename still makes each atomic.
   file.Commit(/*sync=*/false);
   ++frames_;

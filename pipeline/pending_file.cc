@@ -64,6 +64,27 @@ PendingFile::PendingFile(std::string final_path) : final_path_(std::move(final_p
 
 PendingFile::~PendingFile() { Discard(); }
 
+void WriteBytes(const std::string& path, const void* data, size_t size, const std::string& what) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  int error = fd < 0 ? errno : 0;
+  const char* bytes = static_cast<const char*>(data);
+  for (size_t done = 0; error == 0 && done < size;) {
+    const ssize_t n = ::write(fd, bytes + done, size - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      error = errno;
+    } else if (n == 0) {
+      error = EIO;
+    }
+  }
+  if (fd >= 0 && ::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) {
+    ::unlink(path.c_str());
+    throw FatalError("cannot write " + what + ": " + std::strerror(error));
+  }
+}
+
 void PendingFile::Discard() {
   if (done_ || temp_path_.empty()) return;
   ::unlink(temp_path_.c_str());

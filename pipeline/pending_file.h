@@ -8,6 +8,7 @@
 //   // destroyed without Commit(): the temporary file is removed
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace faceswap {
@@ -33,6 +34,12 @@ class PendingFile {
   std::string final_path_, temp_path_;
   bool done_ = false;
 };
+
+// Writes `size` bytes to `path` (created or truncated) with checked write(2)/close(2): a
+// failed write or close (a full disk may show only at close) removes `path` and throws
+// FatalError("cannot write <what>: <system's reason>"), e.g. what = "'out/x.png'" when `path`
+// is that file's temporary name.
+void WriteBytes(const std::string& path, const void* data, size_t size, const std::string& what);
 
 // Throws FatalError("cannot write '<path>': output folder '<dir>' ...") unless the folder
 // that would hold `path` exists and is a folder.

@@ -10,7 +10,8 @@ namespace faceswap {
 
 // `path` is a folder of images (sorted by name; all resized to the first image's size when
 // they differ) or a packed face-set file. Channel order BGR (as OpenCV loads). Throws
-// FatalError naming the path when it holds no readable face image.
+// FatalError naming the path when it holds fewer than 2 readable faces or a non-square one,
+// and Interruption (tools/interrupt.h) when Ctrl-C came while the images were being read.
 FaceSet LoadFaces(const std::string& path, const std::string& name);
 
 }  // namespace faceswap

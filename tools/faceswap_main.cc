@@ -1,6 +1,5 @@
 // faceswap: one executable, subcommands from the table in tools/commands.cc.
 // Exit codes: 0 success, 1 runtime failure, 2 usage error (unknown option, missing input).
-#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -38,10 +37,7 @@ std::string OneLineUsageError(const CLI::App* app, const CLI::Error& e) {
     sub = parsed.empty() ? nullptr : parsed.front();
     if (sub) command += " " + sub->get_name();
   }
-  std::string message = e.what();
-  std::replace(message.begin(), message.end(), '\n', ' ');
-  while (!message.empty() && message.back() == ' ') message.pop_back();
-  return "error: " + message + " (see '" + command + " --help')\n";
+  return "error: " + faceswap::OneLine(e.what(), 400) + " (see '" + command + " --help')\n";
 }
 
 }  // namespace

@@ -62,8 +62,7 @@ std::vector<FaceSet> LoadIdentities(const TrainCommandOptions& o) {
   }
   std::vector<FaceSet> sets;
   for (const auto& [name, folder] : named) {
-    ThrowIfInterrupted("while loading faces");
-    sets.push_back(LoadFaces(folder, name));
+    sets.push_back(LoadFaces(folder, name));  // Stops on Ctrl-C (tools/face_loader.h).
     spdlog::info("identity {}: {} faces {}x{} from {}", name, sets.back().count,
                  sets.back().width, sets.back().height, folder);
   }

@@ -1,10 +1,8 @@
 #include "tools/train_previews.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
@@ -12,25 +10,20 @@
 #include <vector>
 
 #include "pipeline/check.h"
+#include "pipeline/pending_file.h"
 
 namespace faceswap {
 namespace {
 
-// Encoded in memory and written with checked stdio calls: a full disk is an error naming the
-// file (cv::imwrite may not notice a failed flush) and leaves no temp file behind.
+// Encoded in memory, written and renamed into place (pipeline/pending_file.h): a full disk
+// is an error naming the file (cv::imwrite may not notice a failed flush), with no temp file
+// left behind.
 void WritePng(const cv::Mat& mat, const std::string& path) {
-  const std::string temp = path + ".tmp.png";
   std::vector<uchar> png;
   if (!cv::imencode(".png", mat, png)) throw FatalError("cannot encode '" + path + "' as PNG");
-  std::FILE* f = std::fopen(temp.c_str(), "wb");
-  int error = f ? 0 : errno;
-  if (f && std::fwrite(png.data(), 1, png.size(), f) != png.size()) error = errno ? errno : EIO;
-  if (f && std::fclose(f) != 0 && error == 0) error = errno;
-  if (error == 0 && std::rename(temp.c_str(), path.c_str()) != 0) error = errno;
-  if (error != 0) {
-    std::remove(temp.c_str());
-    throw FatalError("cannot write '" + path + "': " + std::strerror(error));
-  }
+  PendingFile file(path);
+  WriteBytes(file.temp_path(), png.data(), png.size(), "'" + path + "'");
+  file.Commit();
 }
 
 }  // namespace

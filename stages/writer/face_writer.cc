@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
 #include "pipeline/check.h"
+#include "pipeline/pending_file.h"
 
 namespace faceswap {
 namespace {
@@ -46,28 +46,16 @@ class FaceWriter : public Stage {
   }
 
  private:
-  // Temp name, then rename. A failed write, flush or close (a full disk often shows only at
-  // close) removes the temp file and throws naming the face file and the system's reason.
+  // Temp name, then rename: a failed write or close (a full disk) removes the temp file and
+  // throws naming the face file and the system's reason.
   static void WriteAtomically(const std::string& path, const std::vector<uchar>& data) {
     const std::string tmp = path + ".part";
-    {
-      std::FILE* out = std::fopen(tmp.c_str(), "wb");
-      int error = out ? 0 : errno;
-      if (out && std::fwrite(data.data(), 1, data.size(), out) != data.size()) {
-        error = errno != 0 ? errno : EIO;
-      }
-      if (out && std::fflush(out) != 0 && error == 0) error = errno;
-      if (out && std::fclose(out) != 0 && error == 0) error = errno;
-      if (error != 0) {
-        const std::string why = std::strerror(error);
-        std::remove(tmp.c_str());
-        throw FatalError("cannot write face image '" + path + "': " + why);
-      }
-    }
+    const std::string what = "face image '" + path + "'";
+    WriteBytes(tmp, data.data(), data.size(), what);
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
       const std::string why = std::strerror(errno);
       std::remove(tmp.c_str());
-      throw FatalError("cannot write face image '" + path + "': " + why);
+      throw FatalError("cannot write " + what + ": " + why);
     }
   }
 

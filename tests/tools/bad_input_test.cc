@@ -443,8 +443,9 @@ TEST_F(BadInputTest, EveryRowFailsCleanly) {
     const auto out_before = HashTree(dirs.out);
 
     std::string out;
-    // A row that is wrongly accepted must not run on (train without --iterations would).
-    const int code = RunCommand("timeout -s KILL 300 " + kBin + " --progress off " + args, &out);
+    // Every train row passes --iterations 1, so a row that is wrongly accepted still ends
+    // (and ctest's per-test timeout catches a real hang).
+    const int code = RunCommand(kBin + " --progress off " + args, &out);
     const std::string context = tag + "faceswap " + args + "\n" + out;
     EXPECT_EQ(code, row.exit_code) << context;
     std::vector<std::string> errors;

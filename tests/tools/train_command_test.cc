@@ -5,14 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
-#include <random>
 #include <sstream>
-#include <thread>
 
 #include "models/trainer.h"
 #include "pipeline/alignments_file.h"
@@ -150,11 +146,7 @@ class BlockedLoad {
   // Waits until the process has the FIFO open for reading (an open for writing without
   // blocking succeeds only then); false if it ended first.
   bool WaitUntilReading(testing::ChildProcess& child) {
-    while ((fd_ = open(fifo_.c_str(), O_WRONLY | O_NONBLOCK)) < 0) {
-      if (errno != ENXIO || !child.running()) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
+    return child.WaitUntil([&] { return (fd_ = open(fifo_.c_str(), O_WRONLY | O_NONBLOCK)) >= 0; });
   }
   // Lets the load finish: a valid, empty alignments file (no landmarks: template regions).
   void Release() {
@@ -205,10 +197,10 @@ TEST(TrainCommand, OneTrainPerModelFolder) {
   ASSERT_TRUE(first.WaitForOutput("created model")) << first.output();
   std::string out;
   EXPECT_EQ(RunCommand(line + " --iterations 1", &out), 1) << out;
-  EXPECT_NE(out.find("error: model folder '" + dir + "/m' is in use by another faceswap train (pid " +
-                     std::to_string(first.pid()) + ")"),
-            std::string::npos)
-      << out;
+  const std::string refusal = "error: model folder '" + dir +
+                              "/m' is in use by another faceswap train (pid " +
+                              std::to_string(first.pid()) + ")";
+  EXPECT_NE(out.find(refusal), std::string::npos) << out;
   first.Signal(SIGKILL);
   first.Wait();
   ASSERT_EQ(RunCommand(line + " --iterations 1", &out), 0) << out;
@@ -221,34 +213,84 @@ TEST(TrainCommand, OneTrainPerModelFolder) {
   EXPECT_EQ(out.find("took over"), std::string::npos) << out;
 }
 
-// kill -9 at 20 random moments (saving every iteration, so many land inside a save): every
+// A file's modification time, or none when it does not exist.
+fs::file_time_type ModifiedAt(const fs::path& path) {
+  std::error_code ec;
+  const auto t = fs::last_write_time(path, ec);
+  return ec ? fs::file_time_type::min() : t;
+}
+
+// The moments of a training run at which KillAtEveryMomentOfASaveLosesNothing strikes, each
+// recognised by what the process does, never by elapsed time: its start line, or a file of
+// the next save appearing or changing in the model folder (leftovers of an earlier killed
+// round do not count: their times are taken before the round starts).
+enum class Moment { kStarted, kWritingCheckpoint, kWritingOptimizer, kReplacingModelJson, kSaved };
+constexpr Moment kMoments[] = {Moment::kStarted, Moment::kWritingCheckpoint,
+                               Moment::kWritingOptimizer, Moment::kReplacingModelJson,
+                               Moment::kSaved};
+const char* Name(Moment m) {
+  switch (m) {
+    case Moment::kStarted: return "after the start line";
+    case Moment::kWritingCheckpoint: return "while the checkpoint folder is written";
+    case Moment::kWritingOptimizer: return "while optimizer.pt is written";
+    case Moment::kReplacingModelJson: return "while model.json is replaced";
+    case Moment::kSaved: return "right after a save";
+  }
+  return "";
+}
+
+// kill -9 at 20 moments of runs that save every iteration (4 rounds of each Moment): every
 // time the folder resumes from a complete checkpoint and the iteration count never goes back.
-TEST(TrainCommand, KillAtRandomMomentsLosesNothing) {
+TEST(TrainCommand, KillAtEveryMomentOfASaveLosesNothing) {
   const std::string dir = testing::ScratchDir("train_kill");
-  const std::string line = TrainLine(dir + "/m", Johns("John_Simm")) + " --save-every 1";
-  std::mt19937 random(20261201);
-  std::uniform_int_distribution<int> delay_ms(0, 1000);
+  const fs::path model = dir + "/m";
+  const std::string line = TrainLine(model.string(), Johns("John_Simm")) + " --save-every 1";
   long long last = -1;
   for (int round = 0; round < 20; ++round) {
+    const Moment moment = kMoments[round % std::size(kMoments)];
+    const std::string where = "round " + std::to_string(round) + ", " + Name(moment);
+    const auto json_before = ModifiedAt(model / "model.json");
+    const auto json_temp_before = ModifiedAt(model / "model.json.tmp");
     testing::ChildProcess train(line);
     ASSERT_TRUE(train.WaitForOutput(" model '")) << train.output();  // created / resuming
     ASSERT_TRUE(train.WaitForOutput(" at iteration ")) << train.output();
     ASSERT_TRUE(train.WaitForOutput(";")) << train.output();
     const std::string& text = train.output();
-    const size_t at = text.rfind(" at iteration ");
-    const long long iteration = std::stoll(text.substr(at + 14));
-    if (round > 0) {
-      EXPECT_NE(text.find("resuming model"), std::string::npos) << "round " << round << text;
-    }
-    EXPECT_GE(iteration, last) << "round " << round << ": iteration went back\n" << text;
+    const long long iteration = std::stoll(text.substr(text.rfind(" at iteration ") + 14));
+    if (round > 0) EXPECT_NE(text.find("resuming model"), std::string::npos) << where << text;
+    EXPECT_GE(iteration, last) << where << ": iteration went back\n" << text;
     last = iteration;
-    // A random moment of the run: during the load, a step or a save (the run's speed does
-    // not matter, any moment must be safe).
-    const int ms = delay_ms(random);
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    // The next save's temp folder, ckpt-<iteration + 1>.tmp (a round's first save).
+    char next[32];
+    std::snprintf(next, sizeof next, "ckpt-%09lld.tmp", iteration + 1);
+    const fs::path temp = model / next;
+    const auto temp_before = ModifiedAt(temp);
+    const auto optimizer_before = ModifiedAt(temp / "optimizer.pt");
+    auto changed = [](const fs::path& p, fs::file_time_type before) {
+      const auto now = ModifiedAt(p);
+      return now != fs::file_time_type::min() && now != before;
+    };
+    bool reached = true;
+    switch (moment) {
+      case Moment::kStarted: break;
+      case Moment::kWritingCheckpoint:
+        reached = train.WaitUntil([&] { return changed(temp, temp_before); });
+        break;
+      case Moment::kWritingOptimizer:
+        reached =
+            train.WaitUntil([&] { return changed(temp / "optimizer.pt", optimizer_before); });
+        break;
+      case Moment::kReplacingModelJson:
+        reached = train.WaitUntil(
+            [&] { return changed(model / "model.json.tmp", json_temp_before); });
+        break;
+      case Moment::kSaved:
+        reached = train.WaitUntil([&] { return changed(model / "model.json", json_before); });
+        break;
+    }
+    ASSERT_TRUE(reached) << where << ": the run ended first\n" << train.output();
     train.Signal(SIGKILL);
-    EXPECT_EQ(train.Wait(), 128 + SIGKILL) << "round " << round << " (" << ms << " ms)\n"
-                                           << train.output();
+    EXPECT_EQ(train.Wait(), 128 + SIGKILL) << where << "\n" << train.output();
   }
   std::string out;
   ASSERT_EQ(RunCommand(line + " --iterations 1", &out), 0) << out;
