@@ -62,6 +62,7 @@ nlohmann::ordered_json FaceToJson(const Face& f) {
   j["matrix"] = {{m(0, 0), m(0, 1), m(0, 2)}, {m(1, 0), m(1, 1), m(1, 2)}};
   if (f.status != FaceStatus::kOk) j["status"] = ToString(f.status);
   if (!f.identity.empty()) j["identity"] = f.identity;
+  if (f.identity_distance >= 0.f) j["identity_distance"] = Short(f.identity_distance);
   return j;
 }
 
@@ -116,6 +117,12 @@ Face FaceFromJson(const json& j) {
   }
   f.status = StatusFromString(j.value("status", std::string("ok")));
   f.identity = j.value("identity", std::string());
+  if (const auto it = j.find("identity_distance"); it != j.end()) {
+    f.identity_distance = FiniteFloat(*it);
+    if (f.identity_distance < 0.f) {
+      throw std::invalid_argument("'identity_distance' must be >= 0, not " + it->dump());
+    }
+  }
   return f;
 }
 

@@ -22,10 +22,10 @@
 namespace faceswap {
 
 constexpr int kAlignmentsVersionMajor = 1;
-constexpr int kAlignmentsVersionMinor = 0;
+constexpr int kAlignmentsVersionMinor = 1;  // 1.1: faces' "identity_distance".
 
-// One processed frame. Faces keep box, score, landmarks, frame_to_aligned, status and
-// identity; their pixel data (aligned crop, mask) is not stored.
+// One processed frame. Faces keep box, score, landmarks, frame_to_aligned, status,
+// identity and identity_distance; their pixel data (aligned crop, mask) is not stored.
 struct AlignmentsFrame {
   int64_t index = 0;       // 0-based frame position in the source.
   int64_t pts = 0;         // Timestamp in the source's time base.

@@ -32,6 +32,7 @@ struct Face {
   cv::Matx23d frame_to_swapped = cv::Matx23d::zeros();
   FaceStatus status = FaceStatus::kOk;
   std::string identity;                 // Optional identity tag.
+  float identity_distance = -1.f;  // distance to --ref mean (filter/faces); -1 = not measured
 };
 
 struct Frame {

@@ -109,6 +109,7 @@ StreamFormat ImageFolderReader::Open() {
   format.time_base_num = tb.num;
   format.time_base_den = tb.den;
   format.source_path = folder_;
+  format.stills = true;  // Detectors search each picture fully (group photos, mixed sizes).
   return format;
 }
 

@@ -29,6 +29,7 @@ struct StreamFormat {
   int time_base_den = 1;
   int face_size = 0;            // Edge of aligned crops in pixels (0 until an aligner sets it).
   std::string source_path;
+  bool stills = false;          // Unrelated pictures (image folder), not a moving sequence.
 };
 
 // Maps an option field to a command-line flag / config key with help text.

@@ -6,8 +6,10 @@
 #include "stages/blend/blend_stage.h"
 #include "stages/color/color_stage.h"
 #include "stages/detect/dlib_hog.h"
+#include "stages/detect/dlib_mmod.h"
 #include "stages/detect/from_alignments.h"
 #include "stages/detect/opencv_haar.h"
+#include "stages/filter/face_filter.h"
 #include "stages/mask/mask_stage.h"
 #include "stages/sharpen/sharpen_stage.h"
 #include "stages/smooth/landmark_smoothing.h"
@@ -21,10 +23,12 @@ namespace faceswap {
 void RegisterBuiltinStages(StageRegistry& registry) {
   // detect: face boxes.
   registry.Add(DlibHogDetectorInfo());
+  registry.Add(DlibMmodDetectorInfo());
   registry.Add(OpenCvHaarDetectorInfo());
   registry.Add(FromAlignmentsInfo());
   // align: 68 landmarks, alignment matrix and aligned crop.
   registry.Add(DlibLandmarks68Info());
+  registry.Add(FaceFilterInfo());
   // smooth: temporal filtering of landmarks before alignment (convert).
   registry.Add(LandmarkSmoothingStageInfo());
   // swap: encode with the shared encoder, decode as the target identity.

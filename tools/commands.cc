@@ -9,6 +9,7 @@ CommandSetup ConvertCommand();
 CommandSetup AlignmentsCommand();
 CommandSetup TranscodeCommand();
 CommandSetup PackFacesCommand();
+CommandSetup SortCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
   return {
@@ -18,11 +19,14 @@ std::vector<CommandEntry> BuiltinCommands() {
        TrainCommand()},
       {"convert", "Swap faces in a video with a trained model and write the result",
        ConvertCommand()},
-      {"alignments", "Inspect an alignments file: list, draw, export", AlignmentsCommand()},
+      {"alignments", "Inspect and clean an alignments file: list, draw, export, remove-faces",
+       AlignmentsCommand()},
       {"transcode", "Re-encode a video or image folder (optionally a frame range): video I/O check",
        TranscodeCommand()},
       {"pack-faces", "Pack a folder of aligned faces into one face-set file for train",
        PackFacesCommand()},
+      {"sort", "Rank a folder of face PNGs (identity, blur, size, pose, landmarks-error)",
+       SortCommand()},
   };
 }
 

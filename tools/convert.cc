@@ -17,6 +17,7 @@
 #include "pipeline/video_writer.h"
 #include "stages/align/dlib_landmarks68.h"
 #include "stages/detect/from_alignments.h"
+#include "stages/filter/face_filter.h"
 #include "stages/smooth/landmark_smoothing.h"
 #include "stages/swap/autoencoder_swap.h"
 #include "stages/writer/images.h"
@@ -200,6 +201,12 @@ ConvertSummary RunConvert(const ConvertOptions& options_in, const StageRegistry&
     auto align = OrDefault(plugins.align, registry.Get(options.aligner));
     if (auto* a = dynamic_cast<DlibLandmarksOptions*>(align.get())) a->crops = false;
     add(options.aligner, std::move(align), workers);
+  }
+  // Only the wanted faces are smoothed and swapped (--ref, --exclude-ref, --min-size).
+  if (plugins.filter) ThrowIfInvalid(plugins.filter->Check());
+  if (auto* f = dynamic_cast<FaceFilterOptions*>(plugins.filter.get()); f && f->Active()) {
+    PrepareFaceFilter(*f);
+    add("filter/faces", std::move(plugins.filter), workers);
   }
   if (options.smooth_window > 1) {
     auto o = std::make_unique<SmoothingOptions>();

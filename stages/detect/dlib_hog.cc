@@ -5,51 +5,78 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/opencv/cv_image.h>
 
+#include "stages/detect/face_search.h"
+
 namespace faceswap {
 namespace {
 
 using HogDetector = dlib::frontal_face_detector;
 
-// Built once per process, copied per worker.
+// Pyramid levels (each 5/6 of the previous) that cover one rung of the search ladder: faces
+// from the window size to a little over twice it.
+constexpr unsigned long kBandLevels = 5;
+
+// dlib's detector restricted to the first `levels` pyramid levels (same weights).
+HogDetector LimitedDetector(const HogDetector& full, unsigned long levels) {
+  HogDetector::image_scanner_type scanner;  // Not copyable: copy its configuration.
+  scanner.copy_configuration(full.get_scanner());
+  scanner.set_max_pyramid_levels(levels);
+  std::vector<HogDetector::feature_vector_type> weights;
+  for (unsigned long i = 0; i < full.num_detectors(); ++i) weights.push_back(full.get_w(i));
+  return HogDetector(scanner, full.get_overlap_tester(), weights);
+}
+
+// Built once per process (~0.25 s), copied per worker.
 const HogDetector& SharedDetector() {
   static const HogDetector detector = dlib::get_frontal_face_detector();
+  return detector;
+}
+const HogDetector& SharedBandDetector() {
+  static const HogDetector detector = LimitedDetector(SharedDetector(), kBandLevels);
   return detector;
 }
 
 class DlibHogDetector : public Stage {
  public:
   explicit DlibHogDetector(const DlibHogOptions& options)
-      : options_(options), detector_(SharedDetector()) {}
+      : options_(options),
+        search_(options, kDlibHogMinFace),
+        detector_(SharedDetector()),
+        band_detector_(SharedBandDetector()) {}
+
+  void Open(StreamFormat& format) override { search_.Open(format); }
 
   void Process(FrameBatch& batch) override {
-    DetectInBatch(batch, options_, options_.DetectionScale(kDlibHogMinFace),
-                  [this](const cv::Mat& gray) {
-                    const dlib::cv_image<unsigned char> image(gray);
-                    std::vector<dlib::rect_detection> found;
-                    detector_(image, found, options_.threshold);
-                    std::vector<Face> faces;
-                    for (const auto& d : found) {
-                      Face face;
-                      face.box = cv::Rect2f(
-                          static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
-                          static_cast<float>(d.rect.width()), static_cast<float>(d.rect.height()));
-                      face.score = static_cast<float>(d.detection_confidence);
-                      faces.push_back(std::move(face));
-                    }
-                    return faces;
-                  });
+    search_.Process(batch, [this](const cv::Mat& gray, bool band) {
+      const dlib::cv_image<unsigned char> image(gray);
+      std::vector<dlib::rect_detection> found;
+      (band ? band_detector_ : detector_)(image, found, options_.threshold);
+      std::vector<Face> faces;
+      for (const auto& d : found) {
+        Face face;
+        face.box = cv::Rect2f(static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
+                              static_cast<float>(d.rect.width()),
+                              static_cast<float>(d.rect.height()));
+        face.score = static_cast<float>(d.detection_confidence);
+        faces.push_back(std::move(face));
+      }
+      return faces;
+    });
   }
 
  private:
   DlibHogOptions options_;
+  FaceSearch search_;
   HogDetector detector_;
+  HogDetector band_detector_;
 };
 
 }  // namespace
 
 StageInfo DlibHogDetectorInfo() {
   return MakeStageInfo<DlibHogDetector, DlibHogOptions>(
-      "detect/dlib-hog", "dlib's frontal HOG face detector (faces >= ~80 px at detection scale)",
+      "detect/dlib-hog",
+      "dlib's frontal HOG face detector (default; upright faces from ~40 px, any size above)",
       /*parallel=*/true);
 }
 

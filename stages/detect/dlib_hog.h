@@ -1,7 +1,7 @@
 // detect/dlib-hog: dlib's frontal-face HOG detector (the default detector).
 //
-// Finds upright faces from ~80 px (HOG window) upwards; the frame is resized by the
-// detection scale first (see detect_options.h). The detector (~0.25 s to build) is built
+// Finds upright faces from ~80 px (HOG window) upwards in the image it scans; the search
+// (face_search.h) resizes frames so faces from ~40 px up are found. The detector (~0.25 s to build) is built
 // once per process; each worker gets its own copy because dlib's operator() keeps scratch
 // state and is not thread-safe. Score: dlib's detection confidence (SVM margin, ~0 to 3).
 #pragma once

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "pipeline/check.h"
+#include "stages/detect/face_search.h"
 
 namespace faceswap {
 namespace {
@@ -45,16 +46,18 @@ class OpenCvHaarDetector : public Stage {
     }
   }
 
+  void Open(StreamFormat& format) override { search_.Open(format); }
+
   void Process(FrameBatch& batch) override {
-    const double scale = options_.DetectionScale(kHaarMinFace);
-    const int min_window = std::max(24, static_cast<int>(options_.min_size * scale * 0.9));
-    DetectInBatch(batch, options_, scale, [&](const cv::Mat& gray) {
+    search_.Process(batch, [&](const cv::Mat& gray, bool band) {
+      // One rung of the search needs faces up to ~2x the native size only.
+      const int max_window = band ? static_cast<int>(2.2 * kHaarMinFace) : 0;
       std::vector<cv::Rect> rects;
       std::vector<int> levels;
       std::vector<double> weights;
       classifier_.detectMultiScale(gray, rects, levels, weights, options_.scale_step,
-                                   options_.min_neighbors, 0, cv::Size(min_window, min_window),
-                                   cv::Size(), /*outputRejectLevels=*/true);
+                                   options_.min_neighbors, 0, cv::Size(kHaarMinFace, kHaarMinFace),
+                                   cv::Size(max_window, max_window), /*outputRejectLevels=*/true);
       std::vector<Face> faces;
       for (size_t i = 0; i < rects.size(); ++i) {
         Face face;
@@ -68,6 +71,7 @@ class OpenCvHaarDetector : public Stage {
 
  private:
   OpenCvHaarOptions options_;
+  FaceSearch search_{options_, kHaarMinFace};
   cv::CascadeClassifier classifier_;
 };
 

@@ -9,7 +9,9 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "pipeline/check.h"
+#include "pipeline/face_metadata.h"
 #include "pipeline/pending_file.h"
+#include "pipeline/png_text.h"
 
 namespace faceswap {
 namespace {
@@ -40,12 +42,29 @@ class FaceWriter : public Stage {
         }
         const fs::path path =
             fs::path(options_.folder) / FaceFileName(source, frame.index, static_cast<int>(i));
-        WriteAtomically(path.string(), png);
+        WriteAtomically(path.string(),
+                        AddPngText(png, kFacePngTextKey, FaceMetadataToJson(Metadata(frame, i))));
       }
     }
   }
 
  private:
+  FaceImageMetadata Metadata(const Frame& frame, size_t i) const {
+    const Face& face = frame.faces[i];
+    FaceImageMetadata m;
+    m.source = options_.source_name;
+    m.frame = frame.index;
+    m.face = static_cast<int>(i);
+    m.name = frame.name;
+    if (face.landmarks.size() == 68) {
+      m.landmarks = face.landmarks;
+      m.frame_to_aligned = face.frame_to_aligned;
+    }
+    m.size = face.aligned.cols;
+    if (face.identity_distance >= 0) m.identity_distance = face.identity_distance;
+    return m;
+  }
+
   // Temp name, then rename: a failed write or close (a full disk) removes the temp file and
   // throws naming the face file and the system's reason.
   static void WriteAtomically(const std::string& path, const std::vector<uchar>& data) {
@@ -77,6 +96,31 @@ std::string FaceFileName(const std::string& source, int64_t index, int face) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "_%06lld_%d.png", static_cast<long long>(index), face);
   return source + buf;
+}
+
+bool ParseFaceFileName(const std::string& file_name, std::string* source, int64_t* index,
+                       int* face) {
+  const std::string name = fs::path(file_name).filename().string();
+  const std::string ext = ".png";
+  if (name.size() <= ext.size() || name.compare(name.size() - ext.size(), ext.size(), ext) != 0) {
+    return false;
+  }
+  const std::string stem = name.substr(0, name.size() - ext.size());
+  // "<source>_<digits>_<digits>": split at the last two underscores.
+  const size_t b = stem.rfind('_');
+  if (b == std::string::npos || b == 0) return false;
+  const size_t a = stem.rfind('_', b - 1);
+  if (a == std::string::npos) return false;
+  const std::string frame_digits = stem.substr(a + 1, b - a - 1);
+  const std::string face_digits = stem.substr(b + 1);
+  auto digits = [](const std::string& s, size_t max) {
+    return !s.empty() && s.size() <= max && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (!digits(frame_digits, 18) || !digits(face_digits, 6)) return false;
+  if (source) *source = stem.substr(0, a);
+  if (index) *index = std::stoll(frame_digits);
+  if (face) *face = std::stoi(face_digits);
+  return true;
 }
 
 void EnsureWritableFolder(const std::string& folder) {

@@ -11,6 +11,10 @@
 namespace faceswap {
 namespace {
 
+// The version field as WriteAlignments writes it ("MAJOR.MINOR" of this build).
+const std::string kVersionField = "\"version\": \"" + std::to_string(kAlignmentsVersionMajor) +
+                                  "." + std::to_string(kAlignmentsVersionMinor) + "\"";
+
 namespace fs = std::filesystem;
 
 Alignments Sample() {
@@ -122,7 +126,7 @@ TEST(AlignmentsFile, RoundTripPlainJson) {
   // Human-readable: plain JSON, one frame per line.
   const std::string text = ReadText(path);
   EXPECT_EQ(text.rfind("{\n", 0), 0u);
-  EXPECT_NE(text.find("\"version\": \"1.0\""), std::string::npos) << text.substr(0, 300);
+  EXPECT_NE(text.find(kVersionField), std::string::npos) << text.substr(0, 300);
   EXPECT_NE(text.find("\n      {\"index\":10,\"pts\":5120,"), std::string::npos);
   // No temp files left behind.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
@@ -154,7 +158,7 @@ TEST(AlignmentsFile, OverwriteReplacesAtomically) {
 TEST(AlignmentsFile, RejectsUnknownMajorVersion) {
   const std::string dir = testing::ScratchDir("align");
   std::string text = AlignmentsToJson(Sample());
-  const std::string from = "\"version\": \"1.0\"";
+  const std::string from = kVersionField;
   text.replace(text.find(from), from.size(), "\"version\": \"2.0\"");
   WriteText(dir + "/v2.json", text);
   const std::string err = ReadError(dir + "/v2.json");
@@ -230,7 +234,7 @@ TEST(AlignmentsFile, NumberOverflowIsAClearError) {
 TEST(AlignmentsFile, NonStringVersionIsAClearError) {
   const std::string dir = testing::ScratchDir("align");
   std::string text = AlignmentsToJson(Sample());
-  text.replace(text.find("\"version\": \"1.0\""), 16, "\"version\": [1, 0]");
+  text.replace(text.find(kVersionField), kVersionField.size(), "\"version\": [1, 0]");
   WriteText(dir + "/version.json", text);
   std::string err = ReadError(dir + "/version.json");
   EXPECT_NE(err.find("unreadable format version"), std::string::npos) << err;

@@ -63,7 +63,10 @@ TEST(ConvertGeometry, UnwarpedAlignedCropLandsOnTheOriginalLandmarks) {
               face.frame_to_aligned);
     const Face again = p.Find(canvas);
     ASSERT_EQ(again.landmarks.size(), 68u);
-    EXPECT_LT(MeanDistance(again.landmarks, face.landmarks), 1.0) << still;
+    // The refitted landmarks (DlibLandmarksOptions::passes) of a re-rendered face repeat to
+    // 1.02-1.07 px on these ~250 px faces, whatever rung the detector found them on; a
+    // misplaced paste adds its offset to that.
+    EXPECT_LT(MeanDistance(again.landmarks, face.landmarks), 1.25) << still;
   }
 }
 

@@ -7,14 +7,17 @@
 #include <opencv2/imgproc.hpp>
 
 #include "stages/builtin_stages.h"
+#include "stages/detect/face_search.h"
 #include "tests/testing/samples.h"
 
 namespace faceswap {
 namespace {
 
 // Runs a detector plugin from the registry on one image.
+// Photos are stills: the search climbs every rung of its scale ladder.
 std::vector<Face> Detect(const std::string& plugin, const cv::Mat& image,
-                         const std::function<void(DetectOptions&)>& configure = {}) {
+                         const std::function<void(DetectOptions&)>& configure = {},
+                         bool stills = true) {
   StageRegistry registry;
   RegisterBuiltinStages(registry);
   const StageInfo& info = registry.Get(plugin);
@@ -25,6 +28,7 @@ std::vector<Face> Detect(const std::string& plugin, const cv::Mat& image,
   StreamFormat format;
   format.width = image.cols;
   format.height = image.rows;
+  format.stills = stills;
   stage->Open(format);
   FrameBatch batch;
   batch.frames.emplace_back();
@@ -53,38 +57,43 @@ TEST(DlibHog, OneFaceInTomCruise) {
 }
 
 TEST(DlibHog, ThreeFacesInGroupPhoto) {
-  // Faces here are ~50-80 px: detect at scale 2 (what --min-size 40 selects).
-  const auto faces = Detect("detect/dlib-hog", Photo("2008_002506.jpg"),
-                            [](DetectOptions& o) { o.min_size = 40; });
+  // Faces here are ~50-80 px: found by the default search (down to ~40 px), no flag needed.
+  const auto faces = Detect("detect/dlib-hog", Photo("2008_002506.jpg"));
   EXPECT_EQ(faces.size(), 3u);
   for (size_t i = 1; i < faces.size(); ++i) EXPECT_GE(faces[i - 1].score, faces[i].score);
 }
 
 TEST(DlibHog, NoFaceInDogs) {
   EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg")).size(), 0u);
-  EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg"), [](DetectOptions& o) { o.min_size = 40; })
+  EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg"), [](DetectOptions& o) { o.scale = 2; })
                 .size(),
             0u);
 }
 
 TEST(DlibHog, MaxFacesKeepsTheBestScores) {
   const cv::Mat image = Photo("2008_002506.jpg");
-  const auto all = Detect("detect/dlib-hog", image, [](DetectOptions& o) { o.min_size = 40; });
+  const auto all = Detect("detect/dlib-hog", image);
   ASSERT_GE(all.size(), 2u);
-  const auto one = Detect("detect/dlib-hog", image, [](DetectOptions& o) {
-    o.min_size = 40;
-    o.max_faces = 1;
-  });
+  const auto one = Detect("detect/dlib-hog", image, [](DetectOptions& o) { o.max_faces = 1; });
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].box, all[0].box);
 }
 
-TEST(DlibHog, MinSizeDropsSmallFaces) {
-  const auto faces = Detect("detect/dlib-hog", Photo("2008_002506.jpg"), [](DetectOptions& o) {
-    o.min_size = 500;  // Larger than any face; auto scale still finds them, then drops them.
-    o.scale = 2.0;
-  });
-  EXPECT_EQ(faces.size(), 0u);
+TEST(DlibHog, SmallFacesAreFoundWithoutFlags) {
+  // Tom Cruise's face shrunk to ~45 px (box edge): below the HOG window, found by the finest
+  // rung of the default search, in a video frame (not a still) too.
+  const cv::Mat image = Photo("Tom_Cruise_avp_2014_4.jpg");
+  const auto full = Detect("detect/dlib-hog", image);
+  ASSERT_EQ(full.size(), 1u);
+  const double shrink = 45.0 / full[0].box.width;
+  cv::Mat small;
+  cv::resize(image, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
+  const auto found = Detect("detect/dlib-hog", small, {}, /*stills=*/false);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NEAR(found[0].box.x, full[0].box.x * shrink, 0.2 * 45);
+  EXPECT_NEAR(found[0].box.width, 45, 0.25 * 45);
+  // A fixed scale of 1 (the HOG window, 80 px) cannot see it: the ladder is what finds it.
+  EXPECT_TRUE(Detect("detect/dlib-hog", small, [](DetectOptions& o) { o.scale = 1; }).empty());
 }
 
 TEST(DlibHog, DownscaledDetectionFindsTheSameFaceInFramePixels) {
@@ -100,15 +109,30 @@ TEST(DlibHog, DownscaledDetectionFindsTheSameFaceInFramePixels) {
   EXPECT_NEAR(half[0].box.width, full[0].box.width, 0.25 * full[0].box.width);
 }
 
-TEST(DlibHog, AutoScaleFollowsMinSize) {
+std::vector<double> Ladder(int width, int height, double scale = 0) {
   DlibHogOptions o;
-  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 1.0);
-  o.min_size = 160;
-  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 0.5);
-  o.min_size = 40;
-  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 2.0);
-  o.scale = 0.75;
-  EXPECT_DOUBLE_EQ(o.DetectionScale(kDlibHogMinFace), 0.75);
+  o.scale = scale;
+  FaceSearch search(o, kDlibHogMinFace);
+  StreamFormat format;
+  format.width = width;
+  format.height = height;
+  search.Open(format);
+  return search.scales();
+}
+
+TEST(DlibHog, ScaleLadderSpansFortyPixelsToTheFrame) {
+  // 720p: quarter size (faces >= 320 px) up to 2x (40 px faces reach the 80 px window).
+  EXPECT_EQ(Ladder(1280, 720), (std::vector<double>{0.25, 0.5, 1.0, 2.0}));
+  // A 200x150 webcam clip: the coarsest rung already sees faces of half the frame.
+  EXPECT_EQ(Ladder(200, 150), (std::vector<double>{1.0, 2.0}));
+  // 8K is never enlarged past ~16 MP: its finest rung finds faces from ~115 px.
+  const auto big = Ladder(7680, 4320);
+  ASSERT_FALSE(big.empty());
+  EXPECT_LT(big.back() * big.back() * 7680 * 4320, 16.1e6);
+  EXPECT_LT(kDlibHogMinFace / big.front(), 4320.0);
+  // A fixed --detect-scale is the only rung.
+  EXPECT_EQ(Ladder(1280, 720, 0.75), (std::vector<double>{0.75}));
+  DlibHogOptions o;
   o.scale = 20;
   EXPECT_NE(o.Check().find("detect-scale"), std::string::npos);
 }

@@ -15,7 +15,6 @@
 namespace faceswap::testing {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;

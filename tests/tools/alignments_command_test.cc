@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 using testing::RunCommand;
 const std::string kBin = FACESWAP_BIN;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
 
 class AlignmentsTool : public ::testing::Test {
  protected:

@@ -210,7 +210,7 @@ std::vector<Row> Rows() {
        {"100000", "'size'", "expected 16 to"}},
       {"extract/min-size-negative", 1,
        [=](D) { return "extract -i " + clip + " -o {out}/faces --min-size -5"; },
-       {"-5", "'min-size'", "expected 8 to"}},
+       {"-5", "'min-size'", "expected 0 to"}},
       {"extract/end-before-start", 1,
        [=](D) { return "extract -i " + clip + " -o {out}/faces --start 10 --end 5"; },
        {"'end'", "5", "> start (10)"}},

@@ -5,7 +5,7 @@
 //
 // Without --model a tiny `lite` model is trained first (speed does not depend on its quality).
 // Figures: wall fps (best of --repeat, runs interleaved) and CPU ms/frame, for convert with
-// an alignments file (-p, no detection) and with on-the-fly detection (--min-size 160).
+// an alignments file (-p, no detection) and with on-the-fly detection (default search).
 #include <cstdio>
 #include <filesystem>
 
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   const std::string clip = (dir / "clip720.mp4").string();
   if (!fs::exists(clip)) bench::Make720p(media + "franck.mp4", clip, frames);
   const std::string align = (dir / "clip720.json").string();
-  if (bench::Shell(bin + " -q extract --no-faces --min-size 160 -i " + clip + " -o " +
+  if (bench::Shell(bin + " -q extract --no-faces -i " + clip + " -o " +
                    (dir / "x").string() + " -a " + align) != 0) {
     return 1;
   }
@@ -87,9 +87,7 @@ int main(int argc, char** argv) {
       o.progress = ProgressMode::kOff;
       if (use_alignments) o.alignments = align;
       ConvertPluginOptions plugins;
-      auto detect = std::make_unique<DlibHogOptions>();
-      detect->min_size = 160;  // Detect at half resolution (faces here are ~350 px).
-      plugins.detect = std::move(detect);
+      plugins.detect = std::make_unique<DlibHogOptions>();  // The default search.
       w = bench::Now(), c = bench::CpuSeconds(true);
       const ConvertSummary s = RunConvert(o, registry, plugins);
       (use_alignments ? with_alignments : detecting)

