@@ -271,8 +271,8 @@ void DlibMmodOptions::BindOwn(OptionBinder& binder) {
 StageInfo DlibMmodDetectorInfo() {
   return MakeStageInfo<DlibMmodDetector, DlibMmodOptions>(
       "detect/dlib-mmod",
-      "dlib's CNN (MMOD) face detector: turned/profile faces and hard light HOG misses, "
-      "~20x slower on CPU; needs samples/fetch-models.sh",
+      "dlib's CNN face detector: rolled/turned faces HOG misses, 2-7x slower; needs "
+      "samples/fetch-models.sh",
       /*parallel=*/true);
 }
 
