@@ -5,6 +5,7 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/opencv/cv_image.h>
 
+#include "stages/detect/dlib_detections.h"
 #include "stages/detect/face_search.h"
 
 namespace faceswap {
@@ -51,16 +52,7 @@ class DlibHogDetector : public Stage {
       const dlib::cv_image<unsigned char> image(gray);
       std::vector<dlib::rect_detection> found;
       (band ? band_detector_ : detector_)(image, found, options_.threshold);
-      std::vector<Face> faces;
-      for (const auto& d : found) {
-        Face face;
-        face.box = cv::Rect2f(static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
-                              static_cast<float>(d.rect.width()),
-                              static_cast<float>(d.rect.height()));
-        face.score = static_cast<float>(d.detection_confidence);
-        faces.push_back(std::move(face));
-      }
-      return faces;
+      return FacesFromDlib(found);
     });
   }
 

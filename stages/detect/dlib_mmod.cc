@@ -20,6 +20,7 @@
 
 #include "pipeline/check.h"
 #include "pipeline/data_cache.h"
+#include "stages/detect/dlib_detections.h"
 #include "stages/detect/face_search.h"
 
 namespace faceswap {
@@ -234,21 +235,12 @@ class DlibMmodDetector : public Stage {
     // `band` is ignored: the input layer always builds the whole pyramid, and the levels a
     // band could skip (faces > 2x the window) are only ~1/6 of its pixels.
     search_.Process(batch, [this](const cv::Mat& gray, bool /*band*/) {
-      std::vector<Face> faces;
-      if (gray.rows < 16 || gray.cols < 16) return faces;  // Cannot hold a face.
+      if (gray.rows < 16 || gray.cols < 16) return std::vector<Face>{};  // Cannot hold a face.
       GrayToRgb(gray, rgb_);
       const std::vector<dlib::mmod_rect> found =
           dlib_net_ ? dlib_net_->process(rgb_, options_.threshold)
                     : forward_->Detect(*model_, rgb_, options_.threshold);
-      for (const dlib::mmod_rect& d : found) {
-        Face face;
-        face.box = cv::Rect2f(static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
-                              static_cast<float>(d.rect.width()),
-                              static_cast<float>(d.rect.height()));
-        face.score = static_cast<float>(d.detection_confidence);
-        faces.push_back(std::move(face));
-      }
-      return faces;
+      return FacesFromDlib(found);
     });
   }
 
