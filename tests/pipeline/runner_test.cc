@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
-#include <random>
+#include <condition_variable>
+#include <mutex>
 #include <set>
-#include <thread>
 
 #include "pipeline/check.h"
 
@@ -39,25 +39,48 @@ class CountingSource : public FrameSource {
   int count_, fail_at_, next_ = 0;
 };
 
-// Sleeps a random time so that parallel workers finish out of order.
-class JitterStage : public Stage {
+// Makes two parallel workers finish every pair of batches out of order, by events, not by
+// timing: the worker holding batch 2k waits inside Process until batch 2k+1 has finished (so
+// both workers are busy at once, and 2k+1 reaches the next step first). The runner hands
+// batches out in order, so while one worker waits in 2k the other is given 2k+1.
+struct PairState {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::set<int64_t> finished;  // First frame index of every finished batch.
+  int concurrent = 0, peak = 0;
+};
+
+class SwapPairsStage : public Stage {
  public:
-  explicit JitterStage(unsigned seed, std::atomic<int>* concurrent, std::atomic<int>* peak)
-      : rng_(seed), concurrent_(concurrent), peak_(peak) {}
+  SwapPairsStage(PairState* state, int batch_size, int frames)
+      : state_(state), batch_size_(batch_size), frames_(frames) {}
   void Process(FrameBatch& batch) override {
-    const int now = ++*concurrent_;
-    int p = peak_->load();
-    while (now > p && !peak_->compare_exchange_weak(p, now)) {
+    const int64_t first = batch.frames.front().index;
+    const int64_t partner = first + batch_size_;
+    const bool leads_pair = (first / batch_size_) % 2 == 0 && partner < frames_;
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    state_->peak = std::max(state_->peak, ++state_->concurrent);
+    if (leads_pair) {
+      // A watchdog against a runner that deadlocks, not a synchronisation delay.
+      const bool partner_done = state_->changed.wait_for(
+          lock, std::chrono::minutes(2), [&] { return state_->finished.count(partner) > 0; });
+      EXPECT_TRUE(partner_done) << "batch at frame " << partner << " never finished";
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(rng_() % 2000));
     for (auto& f : batch.frames) f.timestamp = static_cast<double>(f.index) * 2;
-    --*concurrent_;
+    state_->finished.insert(first);
+    --state_->concurrent;
+    state_->changed.notify_all();
   }
 
  private:
-  std::mt19937 rng_;
-  std::atomic<int>* concurrent_;
-  std::atomic<int>* peak_;
+  PairState* state_;
+  int batch_size_, frames_;
+};
+
+// Passes batches through (several workers, no ordering constraint).
+class PassStage : public Stage {
+ public:
+  void Process(FrameBatch& batch) override { (void)batch; }
 };
 
 // Records the order frames arrive in; optionally throws at one frame.
@@ -95,10 +118,9 @@ TEST(Runner, KeepsFrameOrderWithTwoParallelWorkers) {
     o.batch_size = batch;
     o.progress = ProgressMode::kOff;
     Runner runner(o);
-    std::atomic<int> concurrent{0}, peak{0};
-    unsigned seed = 1;
-    runner.AddStage("jitter", [&] { return std::make_unique<JitterStage>(seed++, &concurrent, &peak); },
-                    2);
+    PairState pairs;
+    runner.AddStage("swap-pairs",
+                    [&] { return std::make_unique<SwapPairsStage>(&pairs, batch, 200); }, 2);
     std::vector<int64_t> seen;
     runner.AddStage("record", [&] { return std::make_unique<RecorderStage>(&seen, -1); });
     std::vector<int64_t> consumed;
@@ -114,7 +136,7 @@ TEST(Runner, KeepsFrameOrderWithTwoParallelWorkers) {
     ASSERT_EQ(seen.size(), 200u);
     for (int i = 0; i < 200; ++i) ASSERT_EQ(seen[i], i) << "batch " << batch;
     EXPECT_EQ(consumed, seen);
-    EXPECT_EQ(peak.load(), 2) << "both workers should have run at once";
+    EXPECT_EQ(pairs.peak, 2) << "both workers should have run at once";
   }
 }
 
@@ -123,8 +145,7 @@ TEST(Runner, StageFatalErrorStopsWithoutDeadlock) {
   o.progress = ProgressMode::kOff;
   o.queue_capacity = 2;
   Runner runner(o);
-  std::atomic<int> concurrent{0}, peak{0};
-  runner.AddStage("jitter", [&] { return std::make_unique<JitterStage>(7, &concurrent, &peak); }, 2);
+  runner.AddStage("pass", [] { return std::make_unique<PassStage>(); }, 2);
   std::vector<int64_t> seen;
   runner.AddStage("record", [&] { return std::make_unique<RecorderStage>(&seen, 50); });
   CountingSource source(100000);  // Far more than the queues hold: producers must be unblocked.

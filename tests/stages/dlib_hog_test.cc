@@ -8,41 +8,14 @@
 
 #include "stages/builtin_stages.h"
 #include "stages/detect/face_search.h"
+#include "tests/stages/detect_harness.h"
 #include "tests/testing/samples.h"
 
 namespace faceswap {
 namespace {
 
-// Runs a detector plugin from the registry on one image.
-// Photos are stills: the search climbs every rung of its scale ladder.
-std::vector<Face> Detect(const std::string& plugin, const cv::Mat& image,
-                         const std::function<void(DetectOptions&)>& configure = {},
-                         bool stills = true) {
-  StageRegistry registry;
-  RegisterBuiltinStages(registry);
-  const StageInfo& info = registry.Get(plugin);
-  auto options = info.default_options();
-  if (configure) configure(dynamic_cast<DetectOptions&>(*options));
-  EXPECT_EQ(options->Check(), "");
-  auto stage = info.create(*options);
-  StreamFormat format;
-  format.width = image.cols;
-  format.height = image.rows;
-  format.stills = stills;
-  stage->Open(format);
-  FrameBatch batch;
-  batch.frames.emplace_back();
-  batch.frames[0].image = image;
-  stage->Process(batch);
-  return batch.frames[0].faces;
-}
-
-cv::Mat Photo(const std::string& name) {
-  const std::string path = testing::DlibExample("faces/" + name);
-  cv::Mat image = cv::imread(path);
-  EXPECT_FALSE(image.empty()) << path;
-  return image;
-}
+using testing::Detect;
+using testing::Photo;
 
 TEST(DlibHog, OneFaceInTomCruise) {
   const cv::Mat image = Photo("Tom_Cruise_avp_2014_4.jpg");

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace faceswap::testing {
 
@@ -27,9 +28,12 @@ class ChildProcess {
   // Reads output until `text` has appeared in it (after what earlier calls matched); false if
   // the process closed its output first.
   bool WaitForOutput(const std::string& text);
-  // Polls `done` (e.g. "a file appeared") until it holds; false if the process ended first
-  // and it still does not hold.
-  bool WaitUntil(const std::function<bool()>& done);
+  // Waits until `done` (e.g. "a file appeared") holds, checking it again whenever something
+  // changes in `folders` or below (files created, written, renamed, opened; inotify, folders
+  // created later included) or the process prints; false if the process ended first and it
+  // still does not hold. `done` must depend only on those folders (or the output): there is
+  // no timer. The folders must exist.
+  bool WaitUntil(const std::vector<std::string>& folders, const std::function<bool()>& done);
   void Signal(int signal);
   // Reads the rest of the output and reaps the process: its exit code, or 128 + signal number.
   int Wait();

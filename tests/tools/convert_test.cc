@@ -216,7 +216,8 @@ TEST_F(ConvertTest, InterruptedRunLeavesNoFile) {
   fs::create_directories(out_dir);
   testing::ChildProcess convert(kBin + " convert -i " + testing::SampleMedia("franck.mp4") +
                                 " -m " + Dir() + "/model -o " + out_dir + "/out.mp4");
-  ASSERT_TRUE(convert.WaitUntil([&] { return !fs::is_empty(out_dir); })) << convert.output();
+  ASSERT_TRUE(convert.WaitUntil({out_dir}, [&] { return !fs::is_empty(out_dir); }))
+      << convert.output();
   convert.Signal(SIGTERM);
   EXPECT_EQ(convert.Wait(), 1) << convert.output();
   EXPECT_NE(convert.output().find("interrupted: no output written"), std::string::npos)

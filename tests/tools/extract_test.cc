@@ -100,7 +100,7 @@ TEST(Extract, ResumesAfterBeingKilled) {
   {
     testing::ChildProcess extract(kBin + " extract --progress off " + common +
                                   " --checkpoint-seconds 0.2");
-    ASSERT_TRUE(extract.WaitUntil([&] { return fs::exists(dir + "/alignments.json"); }))
+    ASSERT_TRUE(extract.WaitUntil({dir}, [&] { return fs::exists(dir + "/alignments.json"); }))
         << extract.output();
     extract.Signal(SIGKILL);
     extract.Wait();
@@ -120,7 +120,8 @@ TEST(Extract, InterruptKeepsAResumablePartialFile) {
   const std::string dir = testing::ScratchDir("extract_int");
   const std::string common = "-i " + Quote(video) + " -o " + Quote(dir) + " --every 16";
   testing::ChildProcess extract(kBin + " extract --progress off " + common);
-  ASSERT_TRUE(extract.WaitUntil([&] { return !Files(dir, ".png").empty(); })) << extract.output();
+  ASSERT_TRUE(extract.WaitUntil({dir}, [&] { return !Files(dir, ".png").empty(); }))
+      << extract.output();
   extract.Signal(SIGINT);
   ASSERT_EQ(extract.Wait(), 1) << extract.output();
   EXPECT_NE(extract.output().find("run again with --skip-existing"), std::string::npos)

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <sstream>
+#include <thread>
 
 #include "models/trainer.h"
 #include "pipeline/alignments_file.h"
@@ -129,24 +131,35 @@ TEST(TrainCommand, InterruptWhileTrainingSavesALoadableModel) {
 
 // Identity B's face folder whose alignments.json is a FIFO: loading B blocks in ReadAlignments
 // until the test writes to it, so the test knows the process is still loading (no model yet).
+// A thread opens the FIFO for writing, which returns exactly when the process opens it for
+// reading, and then leaves a file in a watched folder: that is the event the test waits for.
 class BlockedLoad {
  public:
-  explicit BlockedLoad(const std::string& dir) : folder_(dir + "/simm") {
+  explicit BlockedLoad(const std::string& dir)
+      : folder_(dir + "/simm"), events_(dir + "/events") {
     fs::create_directories(folder_);
+    fs::create_directories(events_);
     for (const auto& e : fs::directory_iterator(Johns("John_Simm"))) {
       fs::copy_file(e.path(), fs::path(folder_) / e.path().filename());
     }
     fifo_ = folder_ + "/alignments.json";
     EXPECT_EQ(mkfifo(fifo_.c_str(), 0600), 0);
+    writer_ = std::thread([this] {
+      fd_ = open(fifo_.c_str(), O_WRONLY);
+      std::ofstream(events_ + "/reader-opened").put('1');
+    });
   }
   ~BlockedLoad() {
+    // If the process never opened the FIFO, a reader of our own unblocks the thread.
+    const int unblock = open(fifo_.c_str(), O_RDONLY | O_NONBLOCK);
+    writer_.join();
+    if (unblock >= 0) close(unblock);
     if (fd_ >= 0) close(fd_);
   }
   const std::string& folder() const { return folder_; }
-  // Waits until the process has the FIFO open for reading (an open for writing without
-  // blocking succeeds only then); false if it ended first.
+  // Waits until the process has the FIFO open for reading; false if it ended first.
   bool WaitUntilReading(testing::ChildProcess& child) {
-    return child.WaitUntil([&] { return (fd_ = open(fifo_.c_str(), O_WRONLY | O_NONBLOCK)) >= 0; });
+    return child.WaitUntil({events_}, [&] { return fs::exists(events_ + "/reader-opened"); });
   }
   // Lets the load finish: a valid, empty alignments file (no landmarks: template regions).
   void Release() {
@@ -157,8 +170,9 @@ class BlockedLoad {
   }
 
  private:
-  std::string folder_, fifo_;
-  int fd_ = -1;
+  std::string folder_, events_, fifo_;
+  std::thread writer_;
+  std::atomic<int> fd_{-1};  // Set by writer_ before it leaves the marker.
 };
 
 // SIGINT while the faces are still loading: exit 0, says so, and no model folder is created.
@@ -274,18 +288,19 @@ TEST(TrainCommand, KillAtEveryMomentOfASaveLosesNothing) {
     switch (moment) {
       case Moment::kStarted: break;
       case Moment::kWritingCheckpoint:
-        reached = train.WaitUntil([&] { return changed(temp, temp_before); });
+        reached = train.WaitUntil({dir}, [&] { return changed(temp, temp_before); });
         break;
       case Moment::kWritingOptimizer:
-        reached =
-            train.WaitUntil([&] { return changed(temp / "optimizer.pt", optimizer_before); });
+        reached = train.WaitUntil(
+            {dir}, [&] { return changed(temp / "optimizer.pt", optimizer_before); });
         break;
       case Moment::kReplacingModelJson:
         reached = train.WaitUntil(
-            [&] { return changed(model / "model.json.tmp", json_temp_before); });
+            {dir}, [&] { return changed(model / "model.json.tmp", json_temp_before); });
         break;
       case Moment::kSaved:
-        reached = train.WaitUntil([&] { return changed(model / "model.json", json_before); });
+        reached =
+            train.WaitUntil({dir}, [&] { return changed(model / "model.json", json_before); });
         break;
     }
     ASSERT_TRUE(reached) << where << ": the run ended first\n" << train.output();

@@ -295,7 +295,8 @@ TEST(TranscodeBadInput, InterruptedRunLeavesNoFile) {
   ASSERT_FALSE(src.empty());
   const std::string dir = ScratchDir("interrupt");
   testing::ChildProcess transcode(kBin + " transcode -i " + src + " -o " + dir + "/out.mp4");
-  ASSERT_TRUE(transcode.WaitUntil([&] { return !FilesIn(dir).empty(); })) << transcode.output();
+  ASSERT_TRUE(transcode.WaitUntil({dir}, [&] { return !FilesIn(dir).empty(); }))
+      << transcode.output();
   transcode.Signal(SIGTERM);
   EXPECT_EQ(transcode.Wait(), 1) << transcode.output();
   EXPECT_NE(transcode.output().find("interrupted"), std::string::npos) << transcode.output();

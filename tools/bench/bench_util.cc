@@ -24,11 +24,6 @@ double CpuSeconds(bool children) {
   return total;
 }
 
-std::string DataDir() {
-  if (const char* env = std::getenv("FACESWAP_DATA_DIR"); env && *env) return env;
-  return std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.cache/faceswap";
-}
-
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }

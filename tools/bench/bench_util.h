@@ -8,8 +8,6 @@ namespace faceswap::bench {
 // CPU seconds used by this process so far (all threads), plus its finished children's
 // (e.g. an ffmpeg run) when `children`.
 double CpuSeconds(bool children = false);
-// The sample media cache ($FACESWAP_DATA_DIR, else ~/.cache/faceswap).
-std::string DataDir();
 // Wall clock in seconds (monotonic).
 double Now();
 // Writes the first `frames` frames of `source` scaled to 1280x720 (franck.mp4: 2.5x to

