@@ -45,6 +45,11 @@ struct Frame {
   cv::Mat changed;          // CV_8UC1, frame size: 255 where a stage changed `image` (convert's
                             // --mask-out); empty when nothing changed.
   std::string name;         // Source name for images from a folder (file stem); empty for video.
+  // Video input: the decoded YUV 4:2:0 planes `image` was made from (CV_8UC1, rows*3/2 x
+  // cols: Y, then U, then V, back to back), in StreamFormat::yuv_colorspace. The video writer
+  // writes them for every pixel outside `changed`: a stage that alters `image` must mark
+  // what it altered in `changed` (or release this). Empty for other sources.
+  cv::Mat source_yuv;
 };
 
 // A group of consecutive frames handed to Stage::Process in one call.

@@ -30,6 +30,10 @@ struct StreamFormat {
   int face_size = 0;            // Edge of aligned crops in pixels (0 until an aligner sets it).
   std::string source_path;
   bool stills = false;          // Unrelated pictures (image folder), not a moving sequence.
+  // Frames carry Frame::source_yuv in this colour matrix (an AVColorSpace value: BT.709 or
+  // SMPTE 170M) and range; -1 = they carry none.
+  int yuv_colorspace = -1;
+  bool yuv_full_range = false;
 };
 
 // Maps an option field to a command-line flag / config key with help text.

@@ -14,6 +14,7 @@
 #include "pipeline/ffmpeg_util.h"
 
 extern "C" {
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -59,6 +60,11 @@ struct VideoReader::Impl {
   cv::Mat AcquireBuffer(size_t bytes);
   // Conversion state cached across frames.
   int sws_w = 0, sws_h = 0, sws_fmt = -1, sws_cs = -1, sws_range = -1;
+  // Frames also carry their decoded planes (Frame::source_yuv) when the stream is 8-bit
+  // 4:2:0 in BT.601 or BT.709, unrotated: the StreamFormat's yuv_colorspace, else -1.
+  int yuv_colorspace = -1;
+  int yuv_sws_cs = -1;
+  bool yuv_full_range = false;
 
   void Open(const std::string& path);
   // Decodes the next frame into `frame`; false at end of stream.
@@ -71,6 +77,7 @@ struct VideoReader::Impl {
   void FrameLost(int64_t pts);
   void StampFrame(Frame& out);
   void ConvertFrame(cv::Mat& image);
+  void KeepPlanes(Frame& out);
 };
 
 void VideoReader::Impl::Open(const std::string& path) {
@@ -145,6 +152,13 @@ void VideoReader::Impl::Open(const std::string& path) {
   info.height = swap ? stream->codecpar->width : stream->codecpar->height;
   if (info.width <= 0 || info.height <= 0) {
     throw FatalError("cannot read video '" + path + "': unknown frame size");
+  }
+  const AVCodecParameters* par = stream->codecpar;
+  yuv_sws_cs = SwsColorspace(par->color_space, par->height);
+  yuv_full_range = par->color_range == AVCOL_RANGE_JPEG;
+  if (par->format == AV_PIX_FMT_YUV420P && info.rotation == 0 && par->width % 2 == 0 &&
+      par->height % 2 == 0 && (yuv_sws_cs == SWS_CS_ITU601 || yuv_sws_cs == SWS_CS_ITU709)) {
+    yuv_colorspace = yuv_sws_cs == SWS_CS_ITU709 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
   }
   // A container with a full sample index (MP4/MOV) tells a cut-off file at once: frame data
   // listed past the end of the file.
@@ -411,6 +425,27 @@ void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   }
 }
 
+void VideoReader::Impl::KeepPlanes(Frame& out) {
+  out.source_yuv.release();
+  const int w = frame->width, h = frame->height;
+  int space = 0;
+  std::memcpy(&space, &frame->colorspace, sizeof space);
+  // Only planes in the matrix and range announced by Open() (a stream may change them).
+  if (yuv_colorspace < 0 || frame->format != AV_PIX_FMT_YUV420P || w != info.width ||
+      h != info.height || SwsColorspace(space, h) != yuv_sws_cs ||
+      (frame->color_range == AVCOL_RANGE_JPEG) != yuv_full_range) {
+    return;
+  }
+  cv::Mat planes = AcquireBuffer(static_cast<size_t>(w) * h * 3 / 2).reshape(1, h * 3 / 2);
+  uint8_t* dst = planes.data;
+  for (int p = 0; p < 3; ++p) {
+    const int pw = p == 0 ? w : w / 2, ph = p == 0 ? h : h / 2;
+    av_image_copy_plane(dst, pw, frame->data[p], frame->linesize[p], pw, ph);
+    dst += static_cast<size_t>(pw) * ph;
+  }
+  out.source_yuv = planes;
+}
+
 VideoReader::VideoReader(const std::string& path, VideoReaderOptions options)
     : impl_(std::make_unique<Impl>()) {
   InitLogging();
@@ -426,6 +461,7 @@ bool VideoReader::ReadFrame(Frame& frame) {
   if (!impl_->Decode()) return false;
   impl_->StampFrame(frame);
   impl_->ConvertFrame(frame.image);
+  impl_->KeepPlanes(frame);
   av_frame_unref(impl_->frame.get());
   return true;
 }
@@ -460,6 +496,8 @@ StreamFormat VideoReader::Open() {
   format.time_base_num = i.time_base_num;
   format.time_base_den = i.time_base_den;
   format.source_path = i.path;
+  format.yuv_colorspace = impl_->yuv_colorspace;
+  format.yuv_full_range = impl_->yuv_full_range;
   return format;
 }
 

@@ -21,6 +21,7 @@ extern "C" {
 #include "pipeline/check.h"
 #include "pipeline/ffmpeg_util.h"
 #include "pipeline/pending_file.h"
+#include "pipeline/yuv_paste.h"
 
 namespace faceswap {
 
@@ -102,6 +103,11 @@ struct VideoWriter::Impl {
   SwsPtr sws;
   bool opencv_i420 = false;  // BGR -> yuv420p by OpenCV (2x faster than swscale's path).
   cv::Mat i420;              // Its output: Y, U, V planes back to back.
+  // Frames carrying their source's planes (Frame::source_yuv) are written from them, with
+  // only the changed pixels converted (yuv_paste.h), in the source's matrix and range.
+  bool keep_source = false;
+  YuvMatrix matrix = YuvMatrix::kBt601;
+  bool full_range = false;
   FramePtr yuv = MakeFrame();
   PacketPtr packet = MakePacket();
   std::unique_ptr<AudioTrack> audio;
@@ -117,6 +123,7 @@ struct VideoWriter::Impl {
 
   void Open();
   void ConvertI420(const cv::Mat& image);
+  void PasteOnSource(const Frame& frame);
   void Drain(bool flushing);
   [[noreturn]] void Fail(const std::string& what, int code) {
     ThrowFfmpeg("cannot " + what + " '" + path + "'", code);
@@ -170,7 +177,15 @@ void VideoWriter::Impl::Open() {
   e->sample_aspect_ratio = AVRational{1, 1};
   e->thread_count = options.threads;
   const bool rgb = desc->flags & AV_PIX_FMT_FLAG_RGB;
-  if (!rgb) {
+  keep_source = pix_fmt == AV_PIX_FMT_YUV420P && format.yuv_colorspace >= 0;
+  if (keep_source) {
+    // The source's tags, as the decoder read them: its untouched planes are written as they
+    // are, and the changed pixels are converted with the same matrix.
+    matrix = format.yuv_colorspace == AVCOL_SPC_BT709 ? YuvMatrix::kBt709 : YuvMatrix::kBt601;
+    full_range = format.yuv_full_range;
+    e->colorspace = static_cast<AVColorSpace>(format.yuv_colorspace);
+    e->color_range = full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+  } else if (!rgb) {
     // Always the BT.601 matrix, limited range, and tagged so: OpenCV's fast BGR -> I420
     // uses it, and the tag tells players (and our reader) how to convert back. Primaries and
     // transfer are left as the source had them (we do not convert those).
@@ -238,6 +253,27 @@ void VideoWriter::Impl::ConvertI420(const cv::Mat& image) {
   }
 }
 
+void VideoWriter::Impl::PasteOnSource(const Frame& frame) {
+  const int w = format.width, h = format.height;
+  const YuvPlanes planes{yuv->data[0],     yuv->data[1],     yuv->data[2],
+                         yuv->linesize[0], yuv->linesize[1], yuv->linesize[2]};
+  const cv::Mat& src = frame.source_yuv;
+  if (src.cols == w && src.rows == h * 3 / 2 && src.isContinuous()) {
+    const uint8_t* plane = src.data;
+    for (int p = 0; p < 3; ++p) {
+      const int pw = p == 0 ? w : w / 2, ph = p == 0 ? h : h / 2;
+      av_image_copy_plane(yuv->data[p], yuv->linesize[p], plane, pw, pw, ph);
+      plane += static_cast<size_t>(pw) * ph;
+    }
+    if (!frame.changed.empty()) {
+      PasteBgrIntoYuv420(frame.image, frame.changed, matrix, full_range, planes);
+    }
+  } else {
+    // No planes of its own (another source): every pixel converted, in the tagged matrix.
+    PasteBgrIntoYuv420(frame.image, cv::Mat(), matrix, full_range, planes);
+  }
+}
+
 void VideoWriter::Impl::Drain(bool flushing) {
   for (;;) {
     const int ret = avcodec_receive_packet(encoder.get(), packet.get());
@@ -298,7 +334,9 @@ void VideoWriter::Write(const Frame& frame) {
   m.last_out_pts = out_pts;
 
   if (int ret = av_frame_make_writable(m.yuv.get()); ret < 0) m.Fail("encode", ret);
-  if (m.opencv_i420) {
+  if (m.keep_source) {
+    m.PasteOnSource(frame);
+  } else if (m.opencv_i420) {
     m.ConvertI420(image);
   } else {
     const uint8_t* src[4] = {image.data, nullptr, nullptr, nullptr};

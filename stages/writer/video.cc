@@ -42,6 +42,8 @@ class VideoWriterStage : public Stage {
       last_.pts = frame.pts;
       last_.timestamp = frame.timestamp;
       last_.image = frame.image;  // Shared, not copied.
+      last_.source_yuv = frame.source_yuv;
+      last_.changed = frame.changed;
     }
   }
 
@@ -53,7 +55,7 @@ class VideoWriterStage : public Stage {
  private:
   VideoWriterStageOptions options_;
   std::unique_ptr<VideoWriter> writer_;
-  Frame last_;  // The last frame written (index, pts, timestamp, image only).
+  Frame last_;  // The last frame written (timing and pixels, no faces).
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "pipeline/check.h"
 #include "pipeline/video_reader.h"
@@ -247,6 +248,98 @@ TEST(VideoWriter, ExtensionsAreCaseInsensitive) {
   EXPECT_FALSE(HasVideoExtension("b.avi"));
   EXPECT_FALSE(HasVideoExtension("folder"));
 }
+
+// The decoded planes of the first `frames` frames of a yuv420p video, by the ffmpeg program
+// (no conversion: the stream's own samples).
+std::vector<uint8_t> RawYuv(const std::string& video, int frames, const std::string& dir) {
+  const std::string raw = dir + "/" + fs::path(video).stem().string() + ".yuv";
+  if (!testing::Ffmpeg("-i " + testing::Quote(video) + " -frames:v " + std::to_string(frames) +
+                       " -f rawvideo -pix_fmt yuv420p " + testing::Quote(raw))) {
+    return {};
+  }
+  const std::string bytes = testing::ReadFile(raw);
+  return {bytes.begin(), bytes.end()};
+}
+
+// Outside Frame::changed the writer writes the decoder's own planes: at CRF 0 those pixels are
+// bit-exact in YUV (luma outside the changed pixels, chroma outside the 2x2 blocks touching
+// them), and the changed pixels come back as painted (so they were converted in the matrix the
+// output is tagged with: BT.601 for 288p, BT.709 for 720p).
+class KeepsSourceYuv : public ::testing::TestWithParam<bool> {};
+
+TEST_P(KeepsSourceYuv, UnchangedPixelsBitExactAtCrf0) {
+  const bool hd = GetParam();
+  const std::string source = hd ? testing::DerivedClip("franck720.mp4") : SampleMedia("franck.mp4");
+  ASSERT_FALSE(source.empty());
+  constexpr int kFrames = 12;
+  VideoReader reader(source);
+  const StreamFormat format = reader.Open();
+  ASSERT_GE(format.yuv_colorspace, 0) << "a yuv420p stream must carry its planes";
+  const cv::Rect paint(51, 33, 41, 27);  // Odd corners: half-covered chroma blocks.
+  const cv::Scalar colour(40, 180, 220);
+  const std::string dir = ScratchDir("keep_yuv");
+  const std::string out = dir + "/out.mkv";
+  {
+    VideoWriterOptions options;
+    options.crf = 0;
+    options.preset = "ultrafast";
+    VideoWriter writer(out, format, options);
+    Frame frame;
+    for (int i = 0; i < kFrames && reader.ReadFrame(frame); ++i) {
+      ASSERT_FALSE(frame.source_yuv.empty());
+      if (i >= 4 && i < 8) {
+        frame.image = frame.image.clone();
+        cv::rectangle(frame.image, paint, colour, cv::FILLED);
+        frame.changed = cv::Mat::zeros(frame.image.size(), CV_8UC1);
+        frame.changed(paint).setTo(255);
+      } else {
+        frame.changed.release();
+      }
+      writer.Write(frame);
+    }
+    writer.Finish();
+  }
+  EXPECT_EQ(ProbeStream(out, "v:0").at("color_space"), hd ? "bt709" : "smpte170m");
+  const auto a = RawYuv(source, kFrames, dir), b = RawYuv(out, kFrames, dir);
+  const int w = format.width, h = format.height;
+  const size_t frame_bytes = static_cast<size_t>(w) * h * 3 / 2;
+  ASSERT_EQ(a.size(), frame_bytes * kFrames);
+  ASSERT_EQ(b.size(), a.size());
+  const cv::Rect chroma_paint(paint.x / 2, paint.y / 2, (paint.br().x + 1) / 2 - paint.x / 2,
+                              (paint.br().y + 1) / 2 - paint.y / 2);
+  int64_t differing = 0;
+  for (int f = 0; f < kFrames; ++f) {
+    const bool painted = f >= 4 && f < 8;
+    const uint8_t* pa = a.data() + f * frame_bytes;
+    const uint8_t* pb = b.data() + f * frame_bytes;
+    for (int p = 0; p < 3; ++p) {
+      const int pw = p == 0 ? w : w / 2, ph = p == 0 ? h : h / 2;
+      const cv::Rect skip = p == 0 ? paint : chroma_paint;
+      for (int y = 0; y < ph; ++y) {
+        for (int x = 0; x < pw; ++x) {
+          if (painted && skip.contains({x, y})) continue;
+          differing += pa[y * pw + x] != pb[y * pw + x];
+        }
+      }
+      pa += static_cast<size_t>(pw) * ph;
+      pb += static_cast<size_t>(pw) * ph;
+    }
+  }
+  EXPECT_EQ(differing, 0) << "samples outside the changed pixels must be the source's";
+
+  VideoReader back(out);
+  Frame frame;
+  for (int i = 0; back.ReadFrame(frame); ++i) {
+    if (i < 4 || i >= 8) continue;
+    const cv::Scalar mean = cv::mean(frame.image(paint - cv::Point(-2, -2) - cv::Size(4, 4)));
+    for (int c = 0; c < 3; ++c) EXPECT_NEAR(mean[c], colour[c], 2.0) << "frame " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrices, KeepsSourceYuv, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                           return i.param ? std::string("Bt709") : std::string("Bt601");
+                         });
 
 }  // namespace
 }  // namespace faceswap

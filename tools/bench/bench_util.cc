@@ -33,6 +33,7 @@ std::string Make720p(const std::string& source, const std::string& path, int fra
   StreamFormat format = reader.Open();
   format.width = 1280;
   format.height = 720;
+  format.yuv_colorspace = -1;  // New pixels everywhere: the source's planes do not apply.
   VideoWriter writer(path, format);
   Frame frame;
   for (int i = 0; i < frames && reader.ReadFrame(frame); ++i) {
