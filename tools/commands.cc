@@ -10,6 +10,7 @@ CommandSetup AlignmentsCommand();
 CommandSetup TranscodeCommand();
 CommandSetup PackFacesCommand();
 CommandSetup SortCommand();
+CommandSetup ScoreCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
   return {
@@ -27,6 +28,8 @@ std::vector<CommandEntry> BuiltinCommands() {
        PackFacesCommand()},
       {"sort", "Rank a folder of face PNGs (identity, blur, size, pose, landmarks-error)",
        SortCommand()},
+      {"score", "Measure a swap: detection, identity, landmarks, jitter, PSNR, seams (JSON report)",
+       ScoreCommand()},
   };
 }
 

@@ -70,6 +70,23 @@ cv::Mat LandmarkMask(MaskShape shape, const std::vector<cv::Point2f>& p, cv::Siz
   return mask;
 }
 
+cv::Mat CropFade(cv::Size size, double fade) {
+  cv::Mat out(size, CV_32FC1, cv::Scalar(1.0));
+  if (fade <= 0) return out;
+  const double hx = size.width / 2.0, hy = size.height / 2.0;
+  for (int y = 0; y < size.height; ++y) {
+    float* row = out.ptr<float>(y);
+    const double v = (y + 0.5 - hy) / hy;
+    for (int x = 0; x < size.width; ++x) {
+      const double u = (x + 0.5 - hx) / hx;
+      const double r = std::pow(u * u * u * u + v * v * v * v, 0.25);
+      const double t = std::clamp((1.0 - r) / fade, 0.0, 1.0);
+      row[x] = static_cast<float>(t * t * (3.0 - 2.0 * t));  // Smoothstep: no kink at either end.
+    }
+  }
+  return out;
+}
+
 void RefineMask(cv::Mat& mask, const MaskRefineOptions& o) {
   const int extent = std::max(mask.cols, mask.rows);
   const int erode = static_cast<int>(std::lround(std::abs(o.erosion) * extent));

@@ -27,6 +27,14 @@ std::vector<cv::Point2f> TransformPoints(const std::vector<cv::Point2f>& points,
 // Filled mask of `size` for 68 landmarks given in that mask's pixel coordinates.
 cv::Mat LandmarkMask(MaskShape shape, const std::vector<cv::Point2f>& landmarks, cv::Size size);
 
+// The part of a square crop that a pasted face may cover: 1 inside a rounded square (the
+// superellipse |u|^4 + |v|^4 = 1 inscribed in the crop, u, v in [-1, 1]), fading smoothly to
+// 0 at it over `fade` of the crop's half-size; CV_32FC1 of `size`. A landmark hull reaching
+// past what the model renders (the jaw of a turned head, the chin and brows at coverage
+// 0.625) is cut along this curve with a wide fade instead of along the crop's straight edge.
+// fade <= 0: all ones.
+cv::Mat CropFade(cv::Size size, double fade);
+
 // Erodes/dilates and feathers in place. Feathering is done inside the eroded shape so the
 // mask still reaches 0 at the original outline and at the crop's border (pixels outside
 // either are never touched).

@@ -8,24 +8,45 @@ namespace {
 struct MaskOptions : StageOptions {
   MaskRefineOptions refine;
   std::string feather_type = "gaussian";  // gaussian or box.
+  double crop_fade = 0.2;                  // CropFade width (landmark_mask.h); 0 = square cut.
   void Bind(OptionBinder& b) override {
     b.Add("erosion", &refine.erosion,
           "Erode the mask by this fraction of the face size (negative dilates)");
     b.Add("feather", &refine.feather, "Feather (blur) width as a fraction of the face size");
     b.Add("feather-type", &feather_type, "Feathering kernel: gaussian or box");
+    b.Add("crop-fade", &crop_fade,
+          "Where the mask reaches past the face the model renders, cut it along a rounded "
+          "square and fade it over this fraction of the crop's half-size (0 = the crop's edge)");
   }
   std::string Check() const override {
     return OptionCheck()
         .Range("erosion", refine.erosion, -0.3, 0.3)
         .Range("feather", refine.feather, 0.0, 0.5)
         .OneOf("feather-type", feather_type, {"gaussian", "box"})
+        .Range("crop-fade", crop_fade, 0.0, 1.0)
         .Error();
   }
 };
 
+// Limits a mask in swap space to CropFade (cached: every face of a run has one of a few sizes).
+class CropClip {
+ public:
+  explicit CropClip(double fade) : fade_(fade) {}
+  void Apply(cv::Mat& mask) {
+    if (fade_ <= 0) return;
+    if (fade_mask_.size() != mask.size()) fade_mask_ = CropFade(mask.size(), fade_);
+    cv::min(mask, fade_mask_, mask);
+  }
+
+ private:
+  double fade_;
+  cv::Mat fade_mask_;
+};
+
 class LandmarkMaskStage : public Stage {
  public:
-  LandmarkMaskStage(MaskShape shape, const MaskOptions& o) : shape_(shape), refine_(o.refine) {
+  LandmarkMaskStage(MaskShape shape, const MaskOptions& o)
+      : shape_(shape), refine_(o.refine), clip_(o.crop_fade) {
     refine_.gaussian = o.feather_type == "gaussian";
   }
   void Process(FrameBatch& batch) override {
@@ -36,6 +57,7 @@ class LandmarkMaskStage : public Stage {
         face.mask = LandmarkMask(shape_, TransformPoints(face.landmarks, face.frame_to_swapped),
                                  face.swapped.size());
         RefineMask(face.mask, refine_);
+        clip_.Apply(face.mask);
       }
     }
   }
@@ -43,12 +65,13 @@ class LandmarkMaskStage : public Stage {
  private:
   MaskShape shape_;
   MaskRefineOptions refine_;
+  CropClip clip_;
 };
 
 // mask/predicted: the model's own mask (decoders with a mask branch), eroded and feathered.
 class PredictedMaskStage : public Stage {
  public:
-  explicit PredictedMaskStage(const MaskOptions& o) : refine_(o.refine) {
+  explicit PredictedMaskStage(const MaskOptions& o) : refine_(o.refine), clip_(o.crop_fade) {
     refine_.gaussian = o.feather_type == "gaussian";
   }
   void Process(FrameBatch& batch) override {
@@ -60,12 +83,14 @@ class PredictedMaskStage : public Stage {
                            "use mask/hull or mask/components");
         }
         RefineMask(face.mask, refine_);
+        clip_.Apply(face.mask);
       }
     }
   }
 
  private:
   MaskRefineOptions refine_;
+  CropClip clip_;
 };
 
 }  // namespace

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "stages/builtin_stages.h"
+
 #include "tests/testing/dlib_xml.h"
 #include "tests/testing/face_space.h"
 #include "tests/testing/samples.h"
@@ -95,6 +100,74 @@ TEST(LandmarkMask, FeatheringFadesAtTheCropBorder) {
   EXPECT_LT(full.at<float>(0, 48), 0.05f);
   EXPECT_LT(full.at<float>(48, 95), 0.05f);
   EXPECT_GT(full.at<float>(48, 48), 0.99f);
+}
+
+}  // namespace
+}  // namespace faceswap
+
+
+namespace faceswap {
+namespace {
+
+TEST(LandmarkMask, CropFadeIsARoundedSquareFadingToZero) {
+  const cv::Mat f = CropFade({kSize, kSize}, 0.2);
+  EXPECT_FLOAT_EQ(f.at<float>(kSize / 2, kSize / 2), 1.f);
+  for (int i = 0; i < kSize; ++i) {  // The crop's edge.
+    for (const cv::Point p : {cv::Point(i, 0), cv::Point(0, i), cv::Point(i, kSize - 1),
+                              cv::Point(kSize - 1, i)}) {
+      EXPECT_LT(f.at<float>(p), 0.01f) << p;
+    }
+  }
+  // Rounded: at 90% of the half-size, the middle of a side is still mostly face, a corner
+  // (u = v = 0.9: r = 0.9 * 2^(1/4) > 1) is cut.
+  const int near = kSize / 2 + static_cast<int>(0.9 * kSize / 2);
+  EXPECT_GT(f.at<float>(kSize / 2, near), 0.1f);
+  EXPECT_EQ(f.at<float>(near, near), 0.f);
+  EXPECT_EQ(cv::countNonZero(CropFade({kSize, kSize}, 0.0) != 1.f), 0);
+}
+
+// A head turned and larger than the rendered crop: its hull reaches past the crop's right
+// and bottom edges. mask/hull must cut it inside the crop, along the rounded square, with a
+// smooth fade (no straight hard edge), and cover the face where the model renders it.
+TEST(LandmarkMask, HullPastTheCropIsClippedAndFeatheredInside) {
+  auto lm = GoldenFacesInFaceSpace().front();
+  const cv::Point2f centre(kSize / 2.f, kSize / 2.f);
+  for (auto& p : lm) p = centre + (p - centre) * 1.3f + cv::Point2f(0.3f * kSize, 0.1f * kSize);
+  const cv::Mat hard = LandmarkMask(MaskShape::kHull, lm, {kSize, kSize});
+  ASSERT_EQ(hard.at<float>(kSize / 2, kSize - 1), 1.f) << "the hull must reach past the crop";
+
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  const StageInfo& info = registry.Get("mask/hull");
+  auto stage = info.create(*info.default_options());
+  FrameBatch batch;
+  batch.frames.resize(1);
+  Frame& frame = batch.frames[0];
+  frame.image = cv::Mat(kSize, kSize, CV_8UC3, cv::Scalar(0));
+  Face face;
+  face.landmarks = lm;
+  face.swapped = cv::Mat(kSize, kSize, CV_8UC3, cv::Scalar(0));
+  face.frame_to_swapped = cv::Matx23d(1, 0, 0, 0, 1, 0);
+  frame.faces.push_back(face);
+  stage->Process(batch);
+  const cv::Mat& mask = batch.frames[0].faces[0].mask;
+  ASSERT_EQ(mask.size(), cv::Size(kSize, kSize));
+
+  cv::Mat past;
+  cv::compare(mask, CropFade({kSize, kSize}, 0.2) + 1e-6, past, cv::CMP_GT);
+  EXPECT_EQ(cv::countNonZero(past), 0) << "the mask must stay inside the rendered region";
+  const int row = kSize / 2;
+  EXPECT_GT(mask.at<float>(row, kSize / 2 + 8), 0.99f) << "the face itself is pasted";
+  EXPECT_LT(mask.at<float>(row, kSize - 1), 0.01f);
+  float steepest = 0.f;
+  for (int x = kSize / 2; x + 1 < kSize; ++x) {
+    steepest = std::max(steepest, std::abs(mask.at<float>(row, x + 1) - mask.at<float>(row, x)));
+  }
+  // Smoothstep over 0.2 of the 64 px half-size rises at most 1.5 / 12.8 = 0.12 per pixel;
+  // a cut at the crop's edge without it falls 0.2-0.3 per pixel.
+  EXPECT_LT(steepest, 0.16f) << "the cut must fade, not end in an edge";
+  const int corner = kSize / 2 + static_cast<int>(0.9 * kSize / 2);
+  EXPECT_EQ(mask.at<float>(corner, corner), 0.f) << "the crop's corner must be cut";
 }
 
 }  // namespace
