@@ -246,6 +246,34 @@ TEST(Checkpoint, UnexpectedArchiveCodeIsRefusedBeforeLibTorchCompilesIt) {
   }
 }
 
+// Found by tests/fuzz/checkpoint_fuzz: LibTorch's unpickler allocates what the numbers in a
+// pickle claim (a memo index of ~800 M entries: a 12.7 GB malloc; a string length: that much
+// reserved). A pickle whose string claims 2 GB in a file of a few KB is refused before LibTorch
+// reads it, with a one-line error; the same file with its true length loads.
+TEST(Checkpoint, PickleNumbersPastTheRecordAreRefused) {
+  const std::string dir = testing::ScratchDir("ckpt_pickle");
+  torch::nn::Sequential module(torch::nn::Linear(2, 2));
+  torch::optim::Adam adam(module->parameters(), 1e-3);
+  const std::string file = dir + "/optimizer.pt";
+  torch::save(adam, file);
+  torch::optim::Adam other(module->parameters(), 1e-3);
+  ASSERT_NO_THROW(LoadOptimizerFile(other, file, torch::kCPU));
+  // BINUNICODE 'X', 4-byte little-endian length 8, "params/0".
+  const std::string string_op = std::string("X\x08\x00\x00\x00", 5) + "params/0";
+  const std::string huge = std::string("X\xff\xff\xff\x7f", 5) + "params/0";
+  WriteBytes(file, ReplaceAll(ReadBytes(file), string_op, huge));
+  try {
+    LoadOptimizerFile(other, file, torch::kCPU);
+    FAIL() << "no error";
+  } catch (const FatalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(file), std::string::npos) << what;
+    EXPECT_NE(what.find("data.pkl"), std::string::npos) << what;
+    EXPECT_NE(what.find("2147483647 bytes"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
 // Found by tests/fuzz/checkpoint_fuzz: Adam's load took stored moments of any shape (the
 // fuzzer changed one dimension of exp_avg); FusedAdam's single-pass step would then read and
 // write past them. An optimizer file that does not fit the parameters is a FatalError.
