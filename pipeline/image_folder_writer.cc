@@ -36,14 +36,16 @@ ImageFolderWriter::~ImageFolderWriter() {
   if (created_folder_ && frames_ == 0) fs::remove(folder_, ec);  // Only if still empty.
 }
 
+std::string FrameFileStem(const std::string& name, int64_t index) {
+  if (!name.empty()) return name;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(index));
+  return buf;
+}
+
 std::string ImageFolderWriter::PathFor(const Frame& frame) const {
-  std::string stem = frame.name;
-  if (stem.empty()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(frame.index));
-    stem = buf;
-  }
-  return (fs::path(folder_) / (stem + "." + options_.format)).string();
+  return (fs::path(folder_) / (FrameFileStem(frame.name, frame.index) + "." + options_.format))
+      .string();
 }
 
 void ImageFolderWriter::Write(const Frame& frame) {

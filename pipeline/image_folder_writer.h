@@ -35,7 +35,7 @@ class ImageFolderWriter {
   ImageFolderWriter& operator=(const ImageFolderWriter&) = delete;
   // Writes one BGR (or grey) image; FatalError naming the file on failure.
   void Write(const Frame& frame);
-  // The file a frame is written to.
+  // The file a frame is written to: <folder>/FrameFileStem(name, index).<format>.
   std::string PathFor(const Frame& frame) const;
   int64_t frames_written() const { return frames_; }
   const std::string& folder() const { return folder_; }
@@ -46,5 +46,8 @@ class ImageFolderWriter {
   int64_t frames_ = 0;
   bool created_folder_ = false;
 };
+
+// The stem of a frame's file: its source name (image folders), else the six-digit index.
+std::string FrameFileStem(const std::string& name, int64_t index);
 
 }  // namespace faceswap

@@ -425,15 +425,13 @@ void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   }
 }
 
+// After ConvertFrame: sws_cs and sws_range are this frame's matrix and range.
 void VideoReader::Impl::KeepPlanes(Frame& out) {
   out.source_yuv.release();
   const int w = frame->width, h = frame->height;
-  int space = 0;
-  std::memcpy(&space, &frame->colorspace, sizeof space);
   // Only planes in the matrix and range announced by Open() (a stream may change them).
   if (yuv_colorspace < 0 || frame->format != AV_PIX_FMT_YUV420P || w != info.width ||
-      h != info.height || SwsColorspace(space, h) != yuv_sws_cs ||
-      (frame->color_range == AVCOL_RANGE_JPEG) != yuv_full_range) {
+      h != info.height || sws_cs != yuv_sws_cs || (sws_range != 0) != yuv_full_range) {
     return;
   }
   cv::Mat planes = AcquireBuffer(static_cast<size_t>(w) * h * 3 / 2).reshape(1, h * 3 / 2);

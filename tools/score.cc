@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "pipeline/check.h"
+#include "pipeline/image_folder_writer.h"
 #include "pipeline/pending_file.h"
 #include "pipeline/runner.h"
 #include "pipeline/video_reader.h"
@@ -196,12 +197,10 @@ StreamFormat Probe(const std::string& path, bool* has_audio) {
   return format;
 }
 
-// The mask convert's --mask-out wrote for this frame (its ImageFolderWriter names files by
-// frame name, else by the six-digit frame index).
+// The mask convert's --mask-out (an ImageFolderWriter) wrote for this frame.
 cv::Mat ReadMask(const std::string& folder, const DetectedFrame& frame, const cv::Size& size) {
-  const std::string stem =
-      frame.name.empty() ? fmt::format("{:06d}", frame.index) : frame.name;
-  const std::string path = (fs::path(folder) / (stem + ".png")).string();
+  const std::string path =
+      (fs::path(folder) / (FrameFileStem(frame.name, frame.index) + ".png")).string();
   const cv::Mat mask = cv::imread(path, cv::IMREAD_GRAYSCALE);
   if (mask.empty()) {
     throw FatalError("cannot read change mask '" + path + "' for frame " +
