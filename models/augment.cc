@@ -57,6 +57,24 @@ torch::Tensor Rescale(const torch::Tensor& images, int side) {
   return out;
 }
 
+// Weighted per-channel mean and std of uint8 faces (N x 3 x R x R) with weights in [0, 1]
+// (N x 1 x R x R, or 1 x 1 x R x R for all): float N x 6.
+torch::Tensor WeightedColorStats(const torch::Tensor& faces, const torch::Tensor& weights) {
+  auto out = torch::empty({faces.size(0), 6}, torch::kFloat32);
+  constexpr int64_t kChunk = 128;  // Bounded float temporaries.
+  for (int64_t start = 0; start < faces.size(0); start += kChunk) {
+    const int64_t n = std::min<int64_t>(kChunk, faces.size(0) - start);
+    auto x = faces.narrow(0, start, n).to(torch::kFloat32).div_(255);
+    auto w = weights.size(0) == 1 ? weights : weights.narrow(0, start, n);
+    auto total = w.sum({1, 2, 3}).clamp_min(1e-6).view({-1, 1});  // 1 or n
+    auto mean = (x * w).sum({2, 3}) / total;
+    auto centred = x - mean.view({n, 3, 1, 1});
+    auto var = (centred * centred * w).sum({2, 3}) / total;
+    out.narrow(0, start, n).copy_(torch::cat({mean, var.sqrt()}, 1));
+  }
+  return out;
+}
+
 }  // namespace
 
 at::Generator MakeCpuGenerator(uint64_t seed) {
@@ -78,6 +96,16 @@ Augmenter::Augmenter(const FaceSet& set, const AugmentOptions& options) : option
                                         {set.count, 2, set.height, set.width}, torch::kUInt8),
                        side);
   }
+  stats_ = WeightedColorStats(faces_, regions_.scalar_type() == torch::kUInt8
+                                          ? regions_.narrow(1, 0, 1).to(torch::kFloat32).div(255)
+                                          : regions_.narrow(1, 0, 1));
+}
+
+void Augmenter::SetColorPool(const torch::Tensor& stats) {
+  if (stats.dim() != 2 || stats.size(1) != 6 || stats.size(0) == 0) {
+    throw FatalError("colour pool must be M x 6 colour statistics with M > 0");
+  }
+  pool_ = stats.to(torch::kFloat32).contiguous();
 }
 
 TrainingBatch Augmenter::Random(int batch_size, at::Generator& generator) const {
@@ -116,7 +144,21 @@ TrainingBatch Augmenter::Augment(const torch::Tensor& indices, at::Generator& ge
                          torch::rand({n, 3}, gen) * o.color - o.color / 2},
                         1);
   }
-  return Sample(indices, theta, warp, jitter);
+  // Colour transfer (as DeepFaceLab's random colour transfer, reduced to channel statistics):
+  // the chosen samples get another identity's face's mean and std inside the face. The gain
+  // is clamped so a near-flat channel never gets amplified into noise.
+  torch::Tensor recolor;
+  if (o.color_transfer > 0 && pool_.defined()) {
+    auto chosen = (torch::rand({n}, gen) < o.color_transfer).view({n, 1});
+    auto pick = torch::randint(pool_.size(0), {n}, gen, torch::kLong);
+    auto own = stats_.index_select(0, indices), other = pool_.index_select(0, pick);
+    auto gain = (other.narrow(1, 3, 3) / own.narrow(1, 3, 3).clamp_min(1e-3)).clamp(0.5, 2.0);
+    auto offset = other.narrow(1, 0, 3) - own.narrow(1, 0, 3) * gain;
+    recolor = torch::cat({torch::where(chosen, gain, torch::ones_like(gain)),
+                          torch::where(chosen, offset, torch::zeros_like(offset))},
+                         1);
+  }
+  return Sample(indices, theta, warp, recolor, jitter);
 }
 
 TrainingBatch Augmenter::Fixed(const torch::Tensor& indices) const {
@@ -125,11 +167,12 @@ TrainingBatch Augmenter::Fixed(const torch::Tensor& indices) const {
                               static_cast<float>(options_.coverage), 0.f})
                    .view({1, 2, 3})
                    .expand({n, 2, 3});
-  return Sample(indices, theta, {}, {});
+  return Sample(indices, theta, {}, {}, {});
 }
 
 TrainingBatch Augmenter::Sample(const torch::Tensor& indices, const torch::Tensor& theta,
-                                const torch::Tensor& warp, const torch::Tensor& jitter) const {
+                                const torch::Tensor& warp, const torch::Tensor& recolor,
+                                const torch::Tensor& jitter) const {
   const int64_t n = indices.size(0);
   const int64_t side = options_.output_size;
   auto source = faces_.index_select(0, indices).to(torch::kFloat32).div_(255);
@@ -149,6 +192,12 @@ TrainingBatch Augmenter::Sample(const torch::Tensor& indices, const torch::Tenso
                                      .mode(torch::kBilinear)
                                      .padding_mode(torch::kZeros)
                                      .align_corners(false));
+  if (recolor.defined()) {
+    auto gain = recolor.narrow(1, 0, 3).view({n, 3, 1, 1});
+    auto offset = recolor.narrow(1, 3, 3).view({n, 3, 1, 1});
+    batch.target = (batch.target * gain + offset).clamp_(0, 1);
+    batch.input = (batch.input * gain + offset).clamp_(0, 1);
+  }
   if (jitter.defined()) {
     auto brightness = jitter.narrow(1, 0, 1).view({n, 1, 1, 1});
     auto contrast = 1 + jitter.narrow(1, 1, 1).view({n, 1, 1, 1});

@@ -37,13 +37,24 @@ class Augmenter {
   // As Random but for the given faces (tests).
   TrainingBatch Augment(const torch::Tensor& indices, at::Generator& generator) const;
 
+  // Per face: mean and standard deviation of each channel inside the face region (region
+  // channel 0 as weights), float32 N x 6 (means, then stds) in [0, 1].
+  const torch::Tensor& color_stats() const { return stats_; }
+  // The colour statistics (M x 6, as color_stats()) that `color_transfer` recolours faces to:
+  // the other identities' faces. Call before the augmenter is shared with threads.
+  void SetColorPool(const torch::Tensor& stats);
+
  private:
+  // recolor: N x 6 per-channel gain and offset applied before the jitter (undefined = none).
   TrainingBatch Sample(const torch::Tensor& indices, const torch::Tensor& theta,
-                       const torch::Tensor& warp, const torch::Tensor& jitter) const;
+                       const torch::Tensor& warp, const torch::Tensor& recolor,
+                       const torch::Tensor& jitter) const;
 
   AugmentOptions options_;
   torch::Tensor faces_;    // uint8 N x 3 x R x R, R = output_size / coverage.
   torch::Tensor regions_;  // uint8 N x 2 x R x R (per face), or float 1 x 2 x R x R (template).
+  torch::Tensor stats_;    // N x 6, see color_stats().
+  torch::Tensor pool_;     // M x 6, see SetColorPool() (undefined: no colour transfer).
 };
 
 at::Generator MakeCpuGenerator(uint64_t seed);

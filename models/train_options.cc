@@ -12,6 +12,7 @@ std::string AugmentOptions::Check() const {
       .Range("shift", shift, 0.0, 0.5)
       .Range("warp", warp, 0.0, 0.5)
       .Range("color", color, 0.0, 0.5)
+      .Range("color-transfer", color_transfer, 0.0, 1.0)
       .Error();
 }
 
@@ -31,6 +32,7 @@ std::string TrainOptions::Check() const {
                       .OneOf("precision", precision, {"auto", "fp32", "bf16"})
                       .Range("batch-size", batch_size, 1, 4096)
                       .Range("lr", learning_rate, 1e-9, 1.0)
+                      .Range("lr-warmup", lr_warmup, int64_t{0}, int64_t{100000000})
                       .Range("beta1", beta1, 0.0, 0.9999)
                       .Range("beta2", beta2, 0.0, 0.999999)
                       .Range("keep", keep, 1, 1000)

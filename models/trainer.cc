@@ -250,11 +250,8 @@ Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
       m.model->parameters(),
       torch::optim::AdamOptions(o.learning_rate).betas(std::make_tuple(o.beta1, o.beta2)));
   if (m.resumed) {
+    // The learning rate given now applies from now on (Step() sets it each step).
     m.history = ParseHistory(LoadCheckpoint(model_dir, m.info, m.model, m.optimizer.get(), m.device));
-    // A learning rate given now applies from now on.
-    for (auto& group : m.optimizer->param_groups()) {
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(o.learning_rate);
-    }
   } else {
     SaveCheckpoint(model_dir, m.info, m.model, m.optimizer.get(), "", {o.keep});
   }
@@ -267,13 +264,28 @@ Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
     m.optimizer->SetBf16Copies(m.compute->parameters());
   }
 
-  for (size_t i = 0; i < identities.size(); ++i) {
-    m.augmenters.push_back(std::make_shared<Augmenter>(identities[i], o.augment));
+  std::vector<std::shared_ptr<Augmenter>> augmenters;
+  for (const auto& set : identities) {
+    augmenters.push_back(std::make_shared<Augmenter>(set, o.augment));
+  }
+  for (size_t i = 0; i < augmenters.size(); ++i) {
+    // Colour transfer draws from the other identities' faces.
+    std::vector<torch::Tensor> others;
+    for (size_t j = 0; j < augmenters.size(); ++j) {
+      if (j != i) others.push_back(augmenters[j]->color_stats());
+    }
+    augmenters[i]->SetColorPool(torch::cat(others));
+    m.augmenters.push_back(augmenters[i]);
     // Distinct stream per identity and per resumed iteration count.
     m.feeders.push_back(std::make_unique<BatchFeeder>(
         m.augmenters.back(), o.batch_size, seed * 1000003 + i * 7919 + m.info.iteration,
         o.queue_depth));
   }
+}
+
+double LearningRateScale(int64_t iteration, int64_t warmup) {
+  if (warmup <= 0 || iteration >= warmup) return 1.0;
+  return static_cast<double>(iteration + 1) / static_cast<double>(warmup);
 }
 
 Trainer::~Trainer() = default;
@@ -335,6 +347,11 @@ StepResult Trainer::Step() {
   // faults (measured: the whole process ~25 % slower) than backward's accumulate pass.
   m.compute->zero_grad(/*set_to_none=*/false);
   total.backward();
+  const double lr =
+      m.options.learning_rate * LearningRateScale(m.info.iteration, m.options.lr_warmup);
+  for (auto& group : m.optimizer->param_groups()) {
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  }
   m.optimizer->step();
   m.rollbacks_in_a_row = 0;
   ++m.info.iteration;

@@ -74,6 +74,10 @@ class Trainer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Factor on the learning rate at step `iteration` (0-based, counted from the model's creation)
+// with a linear warm-up over `warmup` iterations: (iteration + 1) / warmup, then 1.
+double LearningRateScale(int64_t iteration, int64_t warmup);
+
 // True when this CPU has bf16 matrix instructions (AMX-BF16 or AVX512-BF16); `features`
 // receives the ones found.
 bool CpuHasBf16(std::string* features, bool* has_amx);

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+
+#include <nlohmann/json.hpp>
 
 namespace faceswap {
 
@@ -24,19 +27,46 @@ std::string FormatDuration(double seconds) {
   return buf;
 }
 
+std::string ProgressJson(const std::string& label, const std::string& unit, int64_t done,
+                         int64_t total, double rate, double elapsed_s, double eta_s, bool final) {
+  auto finite = [](double v, double fallback) { return v >= 0 && v < 1e12 ? v : fallback; };
+  return nlohmann::ordered_json{{"progress", label},
+                        {"unit", unit},
+                        {"done", done},
+                        {"total", total > 0 ? total : -1},
+                        {"rate", finite(rate, 0.0)},
+                        {"elapsed_s", finite(elapsed_s, 0.0)},
+                        {"eta_s", finite(eta_s, -1.0)},
+                        {"final", final}}
+      .dump();
+}
+
 Progress::Progress(std::string label, int64_t total, ProgressMode mode, std::string unit)
     : label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
       enabled_(ProgressEnabled(mode)),
+      json_(mode == ProgressMode::kJson),
       start_(Clock::now()),
       last_print_(start_) {}
 
 Progress::~Progress() { Finish(); }
 
+double Progress::Elapsed() const {
+  return std::chrono::duration<double>(Clock::now() - start_).count();
+}
+
 double Progress::Rate() const {
-  const double secs = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double secs = Elapsed();
   return secs > 0 ? static_cast<double>(done_) / secs : 0.0;
+}
+
+std::string Progress::JsonLine(bool final) const {
+  const double rate = Rate();
+  const double eta =
+      total_ > 0 && rate > 0 ? static_cast<double>(std::max<int64_t>(total_ - done_, 0)) / rate
+                             : -1;
+  return ProgressJson(label_, unit_, done_, total_, rate, Elapsed(), final ? 0 : eta, final);
 }
 
 std::string Progress::Line() const {
@@ -58,8 +88,15 @@ std::string Progress::Line() const {
 void Progress::Add(int64_t n) {
   std::lock_guard<std::mutex> lock(mutex_);
   done_ += n;
-  if (!enabled_) return;
   const auto now = Clock::now();
+  if (json_) {
+    if (now - last_print_ < std::chrono::seconds(1)) return;
+    last_print_ = now;
+    std::fprintf(stderr, "%s\n", JsonLine(false).c_str());
+    std::fflush(stderr);
+    return;
+  }
+  if (!enabled_) return;
   if (now - last_print_ < std::chrono::milliseconds(250)) return;
   last_print_ = now;
   std::fprintf(stderr, "\r%s\033[K", Line().c_str());
@@ -70,6 +107,11 @@ void Progress::Finish() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) return;
   finished_ = true;
+  if (json_) {
+    std::fprintf(stderr, "%s\n", JsonLine(true).c_str());
+    std::fflush(stderr);
+    return;
+  }
   if (!enabled_) return;
   std::fprintf(stderr, "\r%s\033[K\n", Line().c_str());
   std::fflush(stderr);

@@ -1,4 +1,6 @@
 // Progress on stderr: "label  done/total  rate/s  ETA". Throttled; one line redrawn in place.
+// In JSON mode (`--progress json`, for scripts) one JSON object per line instead, at most one a
+// second, and a last one with "final": true (see ProgressJson).
 #pragma once
 
 #include <chrono>
@@ -8,9 +10,16 @@
 
 namespace faceswap {
 
-enum class ProgressMode { kAuto, kOn, kOff };  // kAuto: only when stderr is a terminal.
+// kAuto: only when stderr is a terminal; kJson: JSON lines (whatever stderr is).
+enum class ProgressMode { kAuto, kOn, kOff, kJson };
 
+// True when the human-readable line is shown (kOn, or kAuto on a terminal).
 bool ProgressEnabled(ProgressMode mode);
+
+// One JSON progress line (no newline): {"progress": label, "unit", "done", "total" (-1 =
+// unknown), "rate" (units/s), "elapsed_s", "eta_s" (-1 = unknown), "final"}.
+std::string ProgressJson(const std::string& label, const std::string& unit, int64_t done,
+                         int64_t total, double rate, double elapsed_s, double eta_s, bool final);
 
 // Formats seconds as H:MM:SS or M:SS.
 std::string FormatDuration(double seconds);
@@ -29,9 +38,12 @@ class Progress {
 
  private:
   using Clock = std::chrono::steady_clock;
+  std::string JsonLine(bool final) const;
+  double Elapsed() const;
   std::string label_, unit_;
   int64_t total_;
   bool enabled_;
+  bool json_;
   bool finished_ = false;
   int64_t done_ = 0;
   Clock::time_point start_, last_print_;

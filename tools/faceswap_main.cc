@@ -64,8 +64,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", context.threads, "Worker threads (0 = all cores)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
-  app.add_option("--progress", progress, "Progress on stderr: auto (when a terminal), on, off")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
+  app.add_option("--progress", progress,
+                 "Progress on stderr: auto (when a terminal), on, off, or json (one JSON object "
+                 "per line, at most one a second, the last with \"final\": true; for scripts)")
+      ->check(CLI::IsMember({"auto", "on", "off", "json"}))
       ->capture_default_str();
 
   std::vector<std::pair<CLI::App*, CommandRun>> commands;
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   context.progress = quiet ? ProgressMode::kOff
                      : progress == "on" ? ProgressMode::kOn
                      : progress == "off" ? ProgressMode::kOff
+                     : progress == "json" ? ProgressMode::kJson
                                          : ProgressMode::kAuto;
   ConfigureLogging(context.verbosity);
   const int threads = ConfigureTorchThreads(context.threads);

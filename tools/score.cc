@@ -543,6 +543,16 @@ ScoreReport RunScore(const ScoreOptions& options, const StageRegistry& registry)
     throw FatalError("--masks '" + options.masks +
                      "' is not a folder: expected the folder convert's --mask-out wrote");
   }
+  if (!options.masks.empty() && !fs::is_directory(options.input, ec)) {
+    // A video's first frame must have its mask: a wrong folder fails here, before the long
+    // passes, and always names frame 0 (the parallel pixel pass may meet any frame first).
+    const fs::path first = fs::path(options.masks) / (FrameFileStem("", 0) + ".png");
+    if (!fs::is_regular_file(first, ec)) {
+      throw FatalError("no change mask '" + first.string() +
+                       "' for frame 0: expected --masks to be the folder convert's --mask-out "
+                       "wrote for this video");
+    }
+  }
   if (!options.report.empty()) CheckOutputFolder(options.report);
   if (!options.sheet.empty()) CheckOutputFolder(options.sheet);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "models/model_config.h"
@@ -133,12 +134,25 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
   const auto start = Clock::now();
   auto last_save = start, last_print = start;
   const bool live = ProgressEnabled(context.progress);
+  const bool json = context.progress == ProgressMode::kJson;
   const int identities = static_cast<int>(trainer.info().identities.size());
   std::vector<double> recent(identities, 0.0);
   int recent_count = 0;
   int64_t steps = 0;
+  nlohmann::json last_losses = nlohmann::json::object();  // Means since the previous line.
   auto minutes_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count() / 60;
+  };
+  // --progress json: the shared progress fields plus the iteration and the recent losses.
+  auto json_line = [&](int64_t steps_done, double rate, double eta,
+                       const nlohmann::json& losses, bool final) {
+    auto line = nlohmann::ordered_json::parse(ProgressJson(
+        "train", "it", steps_done, o.iterations, rate, minutes_since(start) * 60, eta, final));
+    line["iteration"] = trainer.iteration();
+    line["images_per_s"] = rate * o.train.batch_size * trainer.info().identities.size();
+    line["losses"] = losses;
+    std::fprintf(stderr, "%s\n", line.dump().c_str());
+    std::fflush(stderr);
   };
   while (!Interrupted()) {
     if (o.iterations > 0 && steps >= o.iterations) break;
@@ -152,7 +166,8 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
     for (int i = 0; i < identities; ++i) recent[i] += r.loss[i];
     ++recent_count;
     const double elapsed_min = minutes_since(start);
-    if ((live && minutes_since(last_print) * 60 >= 1) || minutes_since(last_print) >= 0.5 ||
+    if (((live || json) && minutes_since(last_print) * 60 >= 1) ||
+        minutes_since(last_print) >= 0.5 ||
         (o.iterations > 0 && steps == o.iterations)) {
       const double rate = steps / (elapsed_min * 60);
       double eta = -1;
@@ -163,17 +178,21 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
       }
       std::string line = "iteration " + std::to_string(r.iteration) + "  loss";
       char buf[64];
+      last_losses = nlohmann::json::object();
       for (int i = 0; i < identities; ++i) {
         std::snprintf(buf, sizeof buf, " %s %.4f", trainer.info().identities[i].c_str(),
                       recent[i] / recent_count);
         line += buf;
+        last_losses[trainer.info().identities[i]] = recent[i] / recent_count;
         recent[i] = 0;
       }
       recent_count = 0;
       std::snprintf(buf, sizeof buf, "  %.2f it/s  %.1f img/s  ETA %s", rate,
                     rate * o.train.batch_size * identities, FormatDuration(eta).c_str());
       line += buf;
-      if (live) {
+      if (json) {
+        json_line(steps, rate, eta, last_losses, false);
+      } else if (live) {
         std::fprintf(stderr, "\r%s\033[K", line.c_str());
       } else {
         spdlog::info("{}", line);
@@ -196,6 +215,7 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
                saved ? "saved" : "rolled back", trainer.iteration(), steps,
                FormatDuration(seconds), steps * o.train.batch_size * identities / std::max(seconds, 1e-9),
                trainer.feeder_wait_seconds());
+  if (json) json_line(steps, steps / std::max(seconds, 1e-9), 0, last_losses, true);
   return 0;
 }
 
@@ -222,6 +242,10 @@ CommandSetup TrainCommand() {
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
     sub.add_option("--lr", t.learning_rate, "Adam learning rate")->capture_default_str();
+    sub.add_option("--lr-warmup", t.lr_warmup,
+                   "Ramp the learning rate up linearly over this many iterations from the "
+                   "model's creation (0 = off)")
+        ->capture_default_str();
     sub.add_option("--beta1", t.beta1, "Adam beta1")->capture_default_str();
     sub.add_option("--beta2", t.beta2, "Adam beta2")->capture_default_str();
     sub.add_option("--loss", t.loss.kind, "Reconstruction loss: mae, mse, ssim, ssim+mae, ssim+mse")
@@ -241,6 +265,10 @@ CommandSetup TrainCommand() {
     sub.add_option("--warp", t.augment.warp, "Random warp strength of the input (0 = off)")
         ->capture_default_str();
     sub.add_option("--color", t.augment.color, "Colour jitter amplitude (0 = off)")
+        ->capture_default_str();
+    sub.add_option("--color-transfer", t.augment.color_transfer,
+                   "Probability that a training face is recoloured to the colour statistics of "
+                   "another identity's face, so each decoder learns the others' lighting (0 = off)")
         ->capture_default_str();
     sub.add_option("--rotation", t.augment.rotation_degrees, "Random rotation range, degrees")
         ->capture_default_str();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "models/batch_feeder.h"
+#include "pipeline/check.h"
 #include "tests/models/test_faces.h"
 
 namespace faceswap {
@@ -119,6 +120,64 @@ TEST(Augment, FlipMirrorsTheTarget) {
   EXPECT_EQ(same + flipped, 64);
   EXPECT_GT(flipped, 16);
   EXPECT_GT(same, 16);
+}
+
+// Mean of each channel over a batch's crops: float 3.
+torch::Tensor ChannelMeans(const torch::Tensor& images) { return images.mean({0, 2, 3}); }
+
+TEST(Augment, ColorTransferMovesAFaceToAnotherIdentitysColours) {
+  // Identity "warm": the same kind of faces with channel 2 raised and channel 0 lowered.
+  FaceSet warm = testing::PatternFaces("warm", 12, 160, 8);
+  for (size_t i = 0; i < warm.pixels.size(); i += 3) {
+    warm.pixels[i] = static_cast<uint8_t>(warm.pixels[i] * 0.6);
+    warm.pixels[i + 2] = static_cast<uint8_t>(std::min(255.0, warm.pixels[i + 2] * 1.4 + 20));
+  }
+  AugmentOptions o;
+  o.rotation_degrees = o.scale = o.shift = o.warp = o.color = 0;
+  o.flip = false;
+  o.color_transfer = 1;
+  Augmenter plain(Faces(), o), warm_aug(warm, o);
+  auto idx = torch::arange(12, torch::kLong).repeat({4});
+  auto gen = MakeCpuGenerator(5);
+  // No pool set: nothing to transfer to, the batch is the plain crop.
+  auto before = plain.Augment(idx, gen);
+  auto fixed = plain.Fixed(idx);
+  EXPECT_LT((before.target - fixed.target).abs().max().item<float>(), 1e-6f);
+
+  plain.SetColorPool(warm_aug.color_stats());
+  auto moved = plain.Augment(idx, gen);
+  // Input and target are recoloured alike (no warp here, so they stay equal).
+  EXPECT_LT((moved.input - moved.target).abs().max().item<float>(), 1e-6f);
+  const auto own = ChannelMeans(fixed.target), goal = ChannelMeans(warm_aug.Fixed(idx).target),
+             got = ChannelMeans(moved.target);
+  for (int c : {0, 2}) {
+    const float gap = std::abs(goal[c].item<float>() - own[c].item<float>());
+    ASSERT_GT(gap, 0.05f) << "channel " << c << ": the identities must differ in colour";
+    // Most of the way to the other identity's colour.
+    EXPECT_LT(std::abs(got[c].item<float>() - goal[c].item<float>()), 0.3f * gap)
+        << "channel " << c << ": own " << own[c].item<float>() << ", other "
+        << goal[c].item<float>() << ", recoloured " << got[c].item<float>();
+  }
+  // Only part of the faces at color_transfer 0.5.
+  o.color_transfer = 0.5;
+  Augmenter half(Faces(), o);
+  half.SetColorPool(warm_aug.color_stats());
+  auto some = half.Augment(idx, gen);
+  auto changed = (some.target - fixed.target).abs().amax({1, 2, 3}) > 1e-3;
+  const int64_t n = changed.sum().item<int64_t>();
+  EXPECT_GT(n, 8);
+  EXPECT_LT(n, 40);
+}
+
+TEST(Augment, ColorStatsAreTheFaceRegionsMeanAndSpread) {
+  FaceSet set = testing::PatternFaces("flat", 2, 64, 1);
+  std::fill(set.pixels.begin(), set.pixels.end(), 51);  // 0.2 everywhere, std 0
+  Augmenter aug(set, AugmentOptions{});
+  const auto& stats = aug.color_stats();
+  ASSERT_EQ(stats.sizes(), torch::IntArrayRef({2, 6}));
+  EXPECT_NEAR(stats.narrow(1, 0, 3).mean().item<float>(), 0.2f, 1e-4);
+  EXPECT_LT(stats.narrow(1, 3, 3).max().item<float>(), 1e-3f);
+  EXPECT_THROW(aug.SetColorPool(torch::zeros({3, 4})), FatalError);
 }
 
 TEST(BatchFeeder, ReproducibleBackgroundBatches) {

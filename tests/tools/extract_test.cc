@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -73,6 +74,33 @@ TEST(Extract, WritesAlignedFacesForAFrameRange) {
   // Leftover temp files would show up here.
   EXPECT_EQ(Files(dir + "/faces", ".part").size(), 0u);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir + "/faces"), fs::directory_iterator()), 9);
+}
+
+// --progress json: every progress line on stderr is one JSON object; the last is final and
+// counts every frame of the range.
+TEST(Extract, JsonProgressLinesParseAndReachTheTotal) {
+  const std::string dir = testing::ScratchDir("extract_json");
+  std::string out;
+  ASSERT_EQ(RunCommand(kBin + " --progress json extract -i " +
+                           Quote(testing::SampleMedia("franck.mp4")) + " -o " +
+                           Quote(dir + "/faces") + " --end 48 --no-faces",
+                       &out),
+            0)
+      << out;
+  std::istringstream lines(out);
+  std::string line, last;
+  int json_lines = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("{\"progress\"", 0) != 0) continue;
+    ++json_lines;
+    EXPECT_NE(line.find("\"unit\":\"frames\""), std::string::npos) << line;
+    last = line;
+  }
+  ASSERT_GE(json_lines, 1) << out;
+  EXPECT_NE(last.find("\"final\":true"), std::string::npos) << last;
+  EXPECT_NE(last.find("\"done\":48"), std::string::npos) << last;
+  EXPECT_NE(last.find("\"total\":48"), std::string::npos) << last;
+  EXPECT_EQ(out.find("\r"), std::string::npos) << "no redrawn human-readable line";
 }
 
 TEST(Extract, SkipExistingResumes) {

@@ -1,6 +1,8 @@
 // `faceswap train` on real faces: dlib's "johns" aligned face chips (150x150), two identities.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -84,10 +86,19 @@ TEST(TrainCommand, TrainsResumesAndWritesPreviews) {
   EXPECT_NE(json.find("\"iteration\": 3"), std::string::npos) << json;
   EXPECT_NE(json.find("\"identities\": [\"salley\", \"savage\"]"), std::string::npos) << json;
 
-  // Re-running on the folder resumes.
-  ASSERT_EQ(RunCommand(base + " --iterations 2", &out), 0) << out;
+  // Re-running on the folder resumes; --progress json ends with a final line of the run.
+  ASSERT_EQ(RunCommand(base + " --iterations 2 --progress json", &out), 0) << out;
   EXPECT_NE(out.find("resuming model"), std::string::npos) << out;
   EXPECT_NE(ReadFile(fs::path(model) / "model.json").find("\"iteration\": 5"), std::string::npos);
+  const size_t at = out.rfind("{\"progress\"");
+  ASSERT_NE(at, std::string::npos) << out;
+  const auto last = nlohmann::json::parse(out.substr(at, out.find('\n', at) - at));
+  EXPECT_EQ(last["progress"], "train");
+  EXPECT_TRUE(last["final"].get<bool>());
+  EXPECT_EQ(last["done"], 2);
+  EXPECT_EQ(last["total"], 2);
+  EXPECT_EQ(last["iteration"], 5);
+  EXPECT_TRUE(last["losses"].contains("salley") && last["losses"].contains("savage")) << last;
 
   // A different architecture on the same folder is a clear error.
   EXPECT_EQ(RunCommand(kBin + " train -t original -o " + model + " --identity salley=" +
