@@ -474,13 +474,14 @@ double FrameScore::worst_landmark_error() const {
 
 ScorePooled PoolFrames(const std::vector<FrameScore>& frames) {
   ScorePooled p;
-  std::vector<double> d_target, d_source, in_target, in_source, lm, jin, jout, pin, pout, seam;
+  std::vector<double> d_target, d_source, in_target, in_source, lm, jin, jout, pin, pout, seam, step;
   int64_t described = 0, below = 0, above = 0, both = 0;
   for (const auto& s : frames) {
     if (!s.paired()) continue;
     pin.push_back(s.psnr_inside);
     pout.push_back(s.psnr_outside);
     seam.push_back(s.seam.ratio);
+    step.push_back(s.seam.step);
     for (const auto& f : s.faces) {
       ++p.input_faces;
       in_target.push_back(f.input_d_target);
@@ -524,6 +525,7 @@ ScorePooled PoolFrames(const std::vector<FrameScore>& frames) {
   p.psnr_inside = Pool(pin);
   p.psnr_outside = Pool(pout);
   p.seam_ratio = Pool(seam);
+  p.seam_step = Pool(step);
   return p;
 }
 
@@ -670,7 +672,8 @@ nlohmann::json ScoreJson(const ScoreReport& r) {
       {"psnr_inside", PooledJson(p.psnr_inside)},
       {"psnr_outside", PooledJson(p.psnr_outside)},
       {"psnr_cap", kPsnrCap},
-      {"seam_ratio", PooledJson(p.seam_ratio)}};
+      {"seam_ratio", PooledJson(p.seam_ratio)},
+      {"seam_step", PooledJson(p.seam_step)}};
   nlohmann::json frames = nlohmann::json::array();
   for (const auto& s : r.frames) {
     nlohmann::json faces = nlohmann::json::array();
@@ -699,6 +702,7 @@ nlohmann::json ScoreJson(const ScoreReport& r) {
                       {"seam_input", s.seam.input},
                       {"seam_output", s.seam.output},
                       {"seam_ratio", s.seam.ratio},
+                      {"seam_step", s.seam.step},
                       {"faces", std::move(faces)}});
   }
   const ScoreOptions& o = r.options;
@@ -754,6 +758,7 @@ std::string ScoreTable(const ScoreReport& r) {
   row("PSNR inside mask (dB)", p.psnr_inside, "{:.2f}");
   row("PSNR outside mask (dB)", p.psnr_outside, "{:.2f}");
   row("seam ratio", p.seam_ratio, "{:.3f}");
+  row("seam step (grey/px)", p.seam_step, "{:.2f}");
   line("frames in/out", fmt::format("{} / {}{}", r.input_frames, r.output_frames,
                                     r.input_frames == r.output_frames ? "" : "  MISMATCH"));
   line("max timestamp difference", Num(r.max_time_difference, "{:.4f}") + " s");

@@ -90,7 +90,7 @@ struct ScorePooled {
   int64_t jitter_triplets = 0;
   double jitter_input = NAN, jitter_output = NAN;  // Means over the triplets.
   double jitter_ratio = NAN;                       // jitter_output / jitter_input.
-  PooledValue psnr_inside, psnr_outside, seam_ratio;
+  PooledValue psnr_inside, psnr_outside, seam_ratio, seam_step;
 };
 
 struct ScoreReport {

