@@ -73,10 +73,15 @@ EncoderImpl::EncoderImpl(const ArchitectureSpec& spec) : spec_(spec) {
   upscale_ = register_module("upscale", Upscale(spec.bottleneck_channels, spec.encoder_upscale));
 }
 
-torch::Tensor EncoderImpl::forward(torch::Tensor x) {
+torch::Tensor EncoderImpl::forward(torch::Tensor x) { return Expand(Code(x)); }
+
+torch::Tensor EncoderImpl::Code(torch::Tensor x) {
   for (auto& conv : conv_list_) x = torch::leaky_relu(ConvForward(conv, x), 0.1);
-  x = x.flatten(1);
-  x = dense2_->forward(dense1_->forward(x));
+  return dense1_->forward(x.flatten(1));
+}
+
+torch::Tensor EncoderImpl::Expand(torch::Tensor code) {
+  auto x = dense2_->forward(code);
   x = x.view({x.size(0), spec_.bottleneck_channels, spec_.bottleneck_side, spec_.bottleneck_side});
   return upscale_->forward(x);
 }

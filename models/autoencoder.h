@@ -44,6 +44,10 @@ class EncoderImpl : public torch::nn::Module {
  public:
   explicit EncoderImpl(const ArchitectureSpec& spec);
   torch::Tensor forward(torch::Tensor x);  // N x 3 x S x S -> latent N x C x 2b x 2b
+  // forward() in two halves: the bottleneck code (N x dense, the undercomplete layer the
+  // latent tools work in), then its expansion to the decoders' latent.
+  torch::Tensor Code(torch::Tensor x);
+  torch::Tensor Expand(torch::Tensor code);
 
  private:
   ArchitectureSpec spec_;

@@ -1,5 +1,5 @@
-// A trained model folder loaded for inference (convert): encode faces with the shared encoder
-// and decode them through one identity's decoder. Torch-free header.
+// A trained model folder loaded for inference (convert, latent): encode faces with the shared
+// encoder and decode them through one identity's decoder. Torch-free header.
 //
 //   auto model = SwapModel::Load("model/", "auto");         // FatalError if unusable
 //   const int to = model->IdentityIndex("B");               // FatalError lists identities
@@ -10,6 +10,9 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
+#include "models/face_set.h"
 #include "models/model_config.h"
 
 namespace faceswap {
@@ -30,6 +33,22 @@ class SwapModel {
   // model has a mask branch and `masks` is not null, n masks (HW float in [0,1]).
   virtual void Swap(const uint8_t* faces, int n, int to_identity, uint8_t* out,
                     float* masks) = 0;
+
+  // The latent tools (faceswap latent) work on aligned faces as `extract` stores them (a
+  // FaceSet of any square size): each is cut to the model's centred coverage crop as in
+  // training's previews.
+  // Side of the bottleneck code (the encoder's undercomplete dense layer).
+  virtual int code_size() const = 0;
+  // The model's input crop of each face: n x S x S x 3 uint8 (S = info().input_size).
+  virtual std::vector<uint8_t> Crops(const FaceSet& faces) = 0;
+  // Bottleneck codes, n x code_size() floats.
+  virtual std::vector<float> Encode(const FaceSet& faces) = 0;
+  // Faces decoded by `identity` from codes (a multiple of code_size() floats): n x S x S x 3.
+  virtual std::vector<uint8_t> Decode(const std::vector<float>& codes, int identity) = 0;
+  // Per face: mean absolute error (0-1 per channel) between its crop and its reconstruction
+  // through `identity`'s decoder, over the region where extract's crop layout puts a face
+  // (the fixed template: a misaligned crop is not forgiven by its own landmarks).
+  virtual std::vector<double> ReconstructionErrors(const FaceSet& faces, int identity) = 0;
 };
 
 }  // namespace faceswap

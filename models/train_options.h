@@ -37,7 +37,10 @@ struct LossOptions {
 
 struct TrainOptions {
   std::string architecture = "original";  // original | lite | hq (fixed once a model exists)
-  bool mask_output = false;               // Decoders get a mask branch (fixed once created).
+  // Decoders get a mask branch (fixed once created). On by default: convert's landmark mask is
+  // then cut to where the target's decoder renders a face (mask/hull --model-mask), which
+  // removed the background streak a wider source face pasted (README "Swap quality").
+  bool mask_output = true;
   int batch_size = 16;                    // Faces per identity per iteration.
   // Adam learning rate. 3e-4: on the hard case (README "Swap quality") 10 min of lite training
   // at 5e-5 left the mouth unformed (landmark error 0.119 A->B, jitter 1.23x); 3e-4 (with

@@ -19,8 +19,9 @@ void CliOptionBinder::Add(const std::string& name, std::string* value, const std
 }
 void CliOptionBinder::Add(const std::string& name, bool* value, const std::string& help) {
   // --name / --no-name, so a default of true can be switched off.
-  auto* opt = app_.add_flag("--" + prefix_ + name + ",!--no-" + prefix_ + name, *value, help)
-                  ->capture_default_str();
+  // CLI11 prints "{false}" after the pair (the value --no-NAME gives), not the default: say it.
+  auto* opt = app_.add_flag("--" + prefix_ + name + ",!--no-" + prefix_ + name, *value,
+                            help + (*value ? " (default: on)" : " (default: off)"));
   if (!group_.empty()) opt->group(group_);
 }
 

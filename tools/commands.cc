@@ -11,6 +11,7 @@ CommandSetup TranscodeCommand();
 CommandSetup PackFacesCommand();
 CommandSetup SortCommand();
 CommandSetup ScoreCommand();
+CommandSetup LatentCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
   return {
@@ -30,6 +31,8 @@ std::vector<CommandEntry> BuiltinCommands() {
        SortCommand()},
       {"score", "Measure a swap: detection, identity, landmarks, jitter, PSNR, seams (JSON report)",
        ScoreCommand()},
+      {"latent", "The model's code space: outlier faces, interpolation, a 2-D map of faces",
+       LatentCommand()},
   };
 }
 

@@ -25,7 +25,8 @@ bool IsImage(const fs::path& p) {
 
 }  // namespace
 
-FaceSet LoadFaces(const std::string& path, const std::string& name) {
+FaceSet LoadFaces(const std::string& path, const std::string& name,
+                  std::vector<std::string>* files_out) {
   if (!fs::exists(path)) {
     throw FatalError("face folder '" + path + "' for identity '" + name + "' does not exist");
   }
@@ -36,6 +37,10 @@ FaceSet LoadFaces(const std::string& path, const std::string& name) {
                        std::to_string(packed.count) + " face(s) of " +
                        std::to_string(packed.width) + "x" + std::to_string(packed.height) +
                        ": expected at least 2 square aligned faces (faceswap pack-faces)");
+    }
+    if (files_out) {
+      files_out->clear();
+      for (int i = 0; i < packed.count; ++i) files_out->push_back(path + "#" + std::to_string(i));
     }
     return packed;
   }
@@ -81,6 +86,7 @@ FaceSet LoadFaces(const std::string& path, const std::string& name) {
     throw FatalError("identity '" + name + "' has only 1 face in '" + path +
                      "': expected at least 2 aligned faces (faceswap extract writes them)");
   }
+  if (files_out) *files_out = loaded;
   if (skipped) spdlog::warn("{}: {} unreadable image(s) skipped in {}", name, skipped, path);
   if (resized) {
     spdlog::warn("{}: {} face(s) resized to {}x{} to match the first", name, resized, set.width,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "models/face_set.h"
 
@@ -12,6 +13,8 @@ namespace faceswap {
 // they differ) or a packed face-set file. Channel order BGR (as OpenCV loads). Throws
 // FatalError naming the path when it holds fewer than 2 readable faces or a non-square one,
 // and Interruption (tools/interrupt.h) when Ctrl-C came while the images were being read.
-FaceSet LoadFaces(const std::string& path, const std::string& name);
+// `files`, when given, receives each loaded face's file (for a packed set: "PATH#INDEX").
+FaceSet LoadFaces(const std::string& path, const std::string& name,
+                  std::vector<std::string>* files = nullptr);
 
 }  // namespace faceswap

@@ -242,6 +242,8 @@ FrameScore MatchFrame(const DetectedFrame* in, const DetectedFrame* out) {
       f.output_box = out_boxes[match[i]];
       f.iou = BoxIoU(f.input_box, f.output_box);
       f.landmark_error = LandmarkError(in->faces[i].landmarks, out->faces[match[i]].landmarks);
+      f.region_error =
+          LandmarkRegionErrors(in->faces[i].landmarks, out->faces[match[i]].landmarks);
     }
     s.faces.push_back(f);
   }
@@ -347,7 +349,8 @@ cv::Mat MakeTile(const cv::Mat& in, const cv::Mat& out, const FrameScore& s) {
   }
   std::vector<std::string> lines = {
       fmt::format("frame {}{}", s.index, s.undetected() ? "  NOT DETECTED" : ""),
-      "lm err " + Num(worst->landmark_error) + "  seam " + Num(s.seam.ratio, "{:.2f}"),
+      "lm err " + Num(worst->landmark_error) + "  seam " + Num(s.seam.ratio, "{:.2f}") +
+          " step " + Num(s.seam.step, "{:.1f}"),
       "d_tgt " + Num(worst->output_d_target, "{:.2f}") + "  d_src " +
           Num(worst->output_d_source, "{:.2f}"),
       "psnr in " + Num(s.psnr_inside, "{:.1f}") + "  out " + Num(s.psnr_outside, "{:.1f}")};
@@ -430,6 +433,20 @@ nlohmann::json PooledJson(const PooledValue& v) {
   return {{"mean", v.mean}, {"median", v.median}, {"count", v.count}};
 }
 
+// {"jaw": ..., "brows": ..., ...}: a value per landmark region (a pooled mean, or one face's).
+template <typename T>
+nlohmann::json RegionJson(const std::array<T, kNumLandmarkRegions>& values) {
+  nlohmann::json out = nlohmann::json::object();
+  for (int r = 0; r < kNumLandmarkRegions; ++r) {
+    if constexpr (std::is_same_v<T, PooledValue>) {
+      out[LandmarkRegionName(r)] = values[r].mean;
+    } else {
+      out[LandmarkRegionName(r)] = values[r];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ScoreOptions::Check() const {
@@ -475,6 +492,7 @@ double FrameScore::worst_landmark_error() const {
 ScorePooled PoolFrames(const std::vector<FrameScore>& frames) {
   ScorePooled p;
   std::vector<double> d_target, d_source, in_target, in_source, lm, jin, jout, pin, pout, seam, step;
+  std::array<std::vector<double>, kNumLandmarkRegions> regions;
   int64_t described = 0, below = 0, above = 0, both = 0;
   for (const auto& s : frames) {
     if (!s.paired()) continue;
@@ -489,6 +507,7 @@ ScorePooled PoolFrames(const std::vector<FrameScore>& frames) {
       if (f.output_face < 0) continue;
       ++p.detected_faces;
       lm.push_back(f.landmark_error);
+      for (int r = 0; r < kNumLandmarkRegions; ++r) regions[r].push_back(f.region_error[r]);
       if (std::isfinite(f.jitter_input) && std::isfinite(f.jitter_output)) {
         jin.push_back(f.jitter_input);
         jout.push_back(f.jitter_output);
@@ -514,6 +533,7 @@ ScorePooled PoolFrames(const std::vector<FrameScore>& frames) {
     p.both = static_cast<double>(both) / described;
   }
   p.landmark_error = Pool(lm);
+  for (int r = 0; r < kNumLandmarkRegions; ++r) p.region_error[r] = Pool(regions[r]);
   p.jitter_triplets = static_cast<int64_t>(jin.size());
   p.jitter_input = FiniteMean(jin);
   p.jitter_output = FiniteMean(jout);
@@ -666,6 +686,7 @@ nlohmann::json ScoreJson(const ScoreReport& r) {
         {"source_above", p.source_above},
         {"both", p.both}}},
       {"landmark_error", PooledJson(p.landmark_error)},
+      {"landmark_error_by_region", RegionJson(p.region_error)},
       {"jitter",
        {{"triplets", p.jitter_triplets}, {"input", p.jitter_input}, {"output", p.jitter_output},
         {"ratio", p.jitter_ratio}}},
@@ -685,6 +706,7 @@ nlohmann::json ScoreJson(const ScoreReport& r) {
                        {"output_box", f.output_face >= 0 ? BoxJson(f.output_box) : nullptr},
                        {"iou", f.iou},
                        {"landmark_error", f.landmark_error},
+                       {"landmark_error_by_region", RegionJson(f.region_error)},
                        {"jitter_input", f.jitter_input},
                        {"jitter_output", f.jitter_output},
                        {"input_d_source", f.input_d_source},

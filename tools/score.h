@@ -10,6 +10,7 @@
 // The detection passes are the extract pipeline's stages (StageRegistry), run by a Runner.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -59,6 +60,7 @@ struct FaceScore {
   cv::Rect2f output_box;
   double iou = 0.0;
   double landmark_error = NAN;  // LandmarkError(input, output).
+  std::array<double, kNumLandmarkRegions> region_error{NAN, NAN, NAN, NAN, NAN};
   double jitter_input = NAN;    // LandmarkJitter over frames t-1, t, t+1 (same tracked face).
   double jitter_output = NAN;   // ... of the matched output faces of those input faces.
   double input_d_source = NAN, input_d_target = NAN;    // Descriptor distances (input face).
@@ -87,6 +89,7 @@ struct ScorePooled {
   double source_above = NAN;  // ... with d_source > 0.6,
   double both = NAN;          // ... with both.
   PooledValue landmark_error;
+  std::array<PooledValue, kNumLandmarkRegions> region_error;  // LandmarkRegionErrors pooled.
   int64_t jitter_triplets = 0;
   double jitter_input = NAN, jitter_output = NAN;  // Means over the triplets.
   double jitter_ratio = NAN;                       // jitter_output / jitter_input.

@@ -56,6 +56,34 @@ double InterOcularDistance(const std::vector<cv::Point2f>& landmarks) {
                   TransformedMean(landmarks, identity, 42, 48));
 }
 
+namespace {
+// First landmark of each region and of the next one (dlib's 68-point layout).
+constexpr int kRegionStart[kNumLandmarkRegions + 1] = {0, 17, 27, 36, 48, 68};
+}  // namespace
+
+const char* LandmarkRegionName(int region) {
+  static const char* const kNames[kNumLandmarkRegions] = {"jaw", "brows", "nose", "eyes",
+                                                          "mouth"};
+  return kNames[region];
+}
+
+std::array<double, kNumLandmarkRegions> LandmarkRegionErrors(
+    const std::vector<cv::Point2f>& reference, const std::vector<cv::Point2f>& other) {
+  std::array<double, kNumLandmarkRegions> out;
+  out.fill(kNaN);
+  if (!Has68(reference) || !Has68(other)) return out;
+  const double iod = InterOcularDistance(reference);
+  if (!(iod > 0)) return out;
+  for (int r = 0; r < kNumLandmarkRegions; ++r) {
+    double sum = 0.0;
+    for (int i = kRegionStart[r]; i < kRegionStart[r + 1]; ++i) {
+      sum += cv::norm(other[i] - reference[i]);
+    }
+    out[r] = sum / (kRegionStart[r + 1] - kRegionStart[r]) / iod;
+  }
+  return out;
+}
+
 double LandmarkError(const std::vector<cv::Point2f>& reference,
                      const std::vector<cv::Point2f>& other) {
   if (!Has68(reference) || !Has68(other)) return kNaN;

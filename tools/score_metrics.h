@@ -4,6 +4,8 @@
 // writes them as null.
 #pragma once
 
+#include <array>
+
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -35,6 +37,14 @@ double InterOcularDistance(const std::vector<cv::Point2f>& landmarks);
 // are apart).
 double LandmarkError(const std::vector<cv::Point2f>& reference,
                      const std::vector<cv::Point2f>& other);
+
+// LandmarkError split by the 68-point scheme's regions, to tell a lost expression (mouth, eyes)
+// from the target's own face shape (jaw line, brows), which a swap is meant to bring.
+enum LandmarkRegion { kJaw, kBrows, kNose, kEyes, kMouth, kNumLandmarkRegions };
+const char* LandmarkRegionName(int region);  // "jaw", "brows", "nose", "eyes", "mouth".
+// Each region's mean distance / inter-ocular distance of `reference`; all NaN as LandmarkError.
+std::array<double, kNumLandmarkRegions> LandmarkRegionErrors(
+    const std::vector<cv::Point2f>& reference, const std::vector<cv::Point2f>& other);
 
 // Jitter of one face over three consecutive frames: the mean over the 68 points of the second
 // difference |p(t-1) - 2 p(t) + p(t+1)| (acceleration: steady motion scores 0), divided by the

@@ -237,7 +237,9 @@ CommandSetup TrainCommand() {
                    "for CPUs), hq (128 px, for GPUs); fixed once the model exists")
         ->check(CLI::IsMember({"original", "lite", "hq"}))
         ->capture_default_str();
-    sub.add_flag("--mask", t.mask_output, "Add a mask output branch to the decoders (new models)");
+    sub.add_flag("--mask,!--no-mask", t.mask_output,
+                 "Decoders predict a face mask too (new models; convert cuts its mask to it); "
+                 "--no-mask for none (default: on)");
     sub.add_option("-b,--batch-size", t.batch_size, "Faces per identity per iteration")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();

