@@ -158,7 +158,8 @@ CommandSetup LatentCommand() {
     sub.require_subcommand(1);
     CLI::App* outliers = sub.add_subcommand(
         "outliers",
-        "Rank faces by reconstruction error through an identity's decoder: other people, "
+        "Rank faces by how unusual the model finds them (reconstruction error and code "
+        "neighbours): other people, "
         "misaligned crops, occlusions and blur come first");
     AddModelOptions(outliers, *a, true);
     outliers->add_option("-i,--input", a->faces, "Face folder (or packed face set) to rank")
