@@ -26,7 +26,10 @@ std::string FileKey(const std::string& path) {
 
 std::string SharedFixture(const std::string& name, const std::string& binary,
                           const std::function<void(const std::string& dir)>& build) {
-  const std::string key = FileKey(binary);
+  // The recipe (`build`) lives in the test executable: a changed recipe with the same
+  // `binary` must not reuse the old fixture (it did: a test kept a model trained by an
+  // earlier version of its fixture).
+  const std::string key = FileKey(binary) + "|" + FileKey("/proc/self/exe");
   const std::string prefix = "faceswap-fixture-" + name + "-" +
                              std::to_string(std::hash<std::string>{}(binary)) + "-";
   const fs::path dir =

@@ -13,7 +13,7 @@
 namespace faceswap::testing {
 
 // The folder `build` filled, made under the system temp dir once per `name` and build of
-// `binary` (its path, size and mtime: a rebuilt binary gets a fresh fixture, the stale one is
+// `binary` and of the test executable (path, size and mtime: a rebuilt one gets a fresh fixture, the stale one is
 // removed; another checkout's binary has its own) and reused afterwards (read-only by
 // convention: tests write their outputs elsewhere). Processes that need it while another
 // builds it wait on a lock. A build that fails (a fatal gtest failure) is not kept, so the
