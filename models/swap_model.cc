@@ -104,11 +104,18 @@ class TorchSwapModel : public SwapModel {
     return out;
   }
 
-  std::vector<double> ReconstructionErrors(const FaceSet& faces, int identity) override {
+  std::vector<double> ReconstructionErrors(const FaceSet& faces, int identity,
+                                           std::vector<float>* codes) override {
     std::vector<double> out;
+    if (codes) codes->clear();
     ForEachChunk(faces, [&](const TrainingBatch& b) {
       auto target = b.target.to(device_);
-      auto face = model_->Decode(identity, model_->encoder->forward(target)).narrow(1, 0, 3);
+      auto code = model_->encoder->Code(target);
+      if (codes) {
+        auto c = code.to(torch::kCPU).contiguous();
+        codes->insert(codes->end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+      }
+      auto face = model_->Decode(identity, model_->encoder->Expand(code)).narrow(1, 0, 3);
       auto weight = b.regions.narrow(1, 0, 1).to(device_);  // N x 1 x S x S, template face.
       auto error = ((face - target).abs() * weight).sum({1, 2, 3}) /
                    (weight.sum({1, 2, 3}) * 3).clamp_min(1e-6);

@@ -47,8 +47,10 @@ class SwapModel {
   virtual std::vector<uint8_t> Decode(const std::vector<float>& codes, int identity) = 0;
   // Per face: mean absolute error (0-1 per channel) between its crop and its reconstruction
   // through `identity`'s decoder, over the region where extract's crop layout puts a face
-  // (the fixed template: a misaligned crop is not forgiven by its own landmarks).
-  virtual std::vector<double> ReconstructionErrors(const FaceSet& faces, int identity) = 0;
+  // (the fixed template: a misaligned crop is not forgiven by its own landmarks). `codes`, when
+  // not null, receives the faces' bottleneck codes (as Encode) from the same pass.
+  virtual std::vector<double> ReconstructionErrors(const FaceSet& faces, int identity,
+                                                   std::vector<float>* codes) = 0;
 };
 
 }  // namespace faceswap

@@ -57,16 +57,21 @@ void ImageFolderWriter::Write(const Frame& frame) {
   } else {
     params = {cv::IMWRITE_PNG_COMPRESSION, options_.png_compression};
   }
+  // No fsync per image (thousands of small files); the rename still makes each atomic.
+  WriteImageFile(path, frame.image, params, /*sync=*/false);
+  ++frames_;
+}
+
+void WriteImageFile(const std::string& path, const cv::Mat& image, const std::vector<int>& params,
+                    bool sync) {
   std::vector<uchar> bytes;
-  if (!cv::imencode("." + options_.format, frame.image, bytes, params)) {
-    throw FatalError("cannot encode frame " + std::to_string(frame.index) + " as " +
-                     options_.format);
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (image.empty() || !cv::imencode(ext, image, bytes, params)) {
+    throw FatalError("cannot encode '" + path + "' as " + (ext.empty() ? "an image" : ext));
   }
   PendingFile file(path);
   WriteBytes(file.temp_path(), bytes.data(), bytes.size(), "'" + path + "'");
-  // No fsync per image (thousands of small files); the rename still makes each atomic.
-  file.Commit(/*sync=*/false);
-  ++frames_;
+  file.Commit(sync);
 }
 
 }  // namespace faceswap

@@ -8,6 +8,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
 
 #include "pipeline/frame.h"
 
@@ -46,6 +49,12 @@ class ImageFolderWriter {
   int64_t frames_ = 0;
   bool created_folder_ = false;
 };
+
+// Writes one image file (format from the extension, e.g. .png) encoded in memory, under a
+// temporary name renamed into place (pipeline/pending_file.h): a full disk is an error naming
+// the file (cv::imwrite may not notice a failed flush) and no partial file is left.
+void WriteImageFile(const std::string& path, const cv::Mat& image,
+                    const std::vector<int>& params = {}, bool sync = true);
 
 // The stem of a frame's file: its source name (image folders), else the six-digit index.
 std::string FrameFileStem(const std::string& name, int64_t index);

@@ -47,9 +47,8 @@ std::vector<double> MeanFaceErrors(SwapModel& model, const FaceSet& faces) {
 }
 
 // Per face: mean Euclidean distance of its code to its k nearest other codes.
-std::vector<double> CodeKnnDistances(SwapModel& model, const FaceSet& faces, int k = 10) {
-  const std::vector<float> codes = model.Encode(faces);
-  const int n = faces.count, d = model.code_size();
+std::vector<double> CodeKnnDistances(const std::vector<float>& codes, int d, int k = 10) {
+  const int n = static_cast<int>(codes.size() / d);
   const cv::Mat c(n, d, CV_32F, const_cast<float*>(codes.data()));
   k = std::min(k, n - 1);
   std::vector<double> out(n);
@@ -76,6 +75,27 @@ std::vector<double> RobustZ(std::vector<double> v) {
   return v;
 }
 
+// A CSV field, quoted (with doubled quotes) when it holds a comma, quote or newline.
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string quoted = "\"";
+  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// Writes a text file through `fill`, atomically (pipeline/pending_file.h).
+template <typename Fill>
+void WriteTextFile(const std::string& path, Fill fill) {
+  PendingFile file(path);
+  {
+    std::ofstream out(file.temp_path());
+    fill(out);
+    out.flush();
+    if (!out) throw FatalError("cannot write '" + path + "'");
+  }
+  file.Commit();
+}
+
 cv::Scalar GroupColour(size_t i) {
   static const cv::Scalar kColours[] = {{60, 60, 230},  {230, 120, 40}, {60, 190, 60},
                                         {200, 60, 200}, {40, 200, 230}, {230, 230, 60},
@@ -93,12 +113,13 @@ std::vector<RankedFace> RankOutliers(SwapModel& model, const FaceSet& faces,
   }
   std::vector<double> errors;
   if (method == "reconstruction") {
-    errors = model.ReconstructionErrors(faces, identity);
+    errors = model.ReconstructionErrors(faces, identity, nullptr);
   } else if (method == "code-knn") {
-    errors = CodeKnnDistances(model, faces);
-  } else if (method == "combined") {
-    const auto a = RobustZ(model.ReconstructionErrors(faces, identity));
-    const auto b = RobustZ(CodeKnnDistances(model, faces));
+    errors = CodeKnnDistances(model.Encode(faces), model.code_size());
+  } else if (method == "combined") {  // One pass gives both the errors and the codes.
+    std::vector<float> codes;
+    const auto a = RobustZ(model.ReconstructionErrors(faces, identity, &codes));
+    const auto b = RobustZ(CodeKnnDistances(codes, model.code_size()));
     for (size_t i = 0; i < a.size(); ++i) errors.push_back(a[i] + b[i]);
   } else if (method == "mean-face") {
     errors = MeanFaceErrors(model, faces);
@@ -115,24 +136,22 @@ std::vector<RankedFace> RankOutliers(SwapModel& model, const FaceSet& faces,
 }
 
 void WriteRankingCsv(const std::string& path, const std::vector<RankedFace>& ranked) {
-  PendingFile file(path);
-  {
-    std::ofstream out(file.temp_path());
+  WriteTextFile(path, [&](std::ostream& out) {
     out << "rank,file,error\n";
     for (const auto& r : ranked) {
-      const bool quote = r.file.find_first_of(",\"\n") != std::string::npos;
-      std::string name = r.file;
-      if (quote) {
-        std::string escaped;
-        for (char c : name) escaped += c == '"' ? std::string("\"\"") : std::string(1, c);
-        name = "\"" + escaped + "\"";
-      }
-      out << r.rank << ',' << name << ',' << fmt::format("{:.6f}", r.error) << '\n';
+      out << r.rank << ',' << CsvField(r.file) << ',' << fmt::format("{:.6f}", r.error) << '\n';
     }
-    out.flush();
-    if (!out) throw FatalError("cannot write '" + path + "'");
-  }
-  file.Commit();
+  });
+}
+
+void WriteMapCsv(const std::string& path, const std::vector<MapPoint>& points) {
+  WriteTextFile(path, [&](std::ostream& out) {
+    out << "group,file,pc1,pc2\n";
+    for (const auto& p : points) {
+      out << CsvField(p.group) << ',' << CsvField(p.file) << ','
+          << fmt::format("{:.5f},{:.5f}", p.x, p.y) << '\n';
+    }
+  });
 }
 
 int MoveFaces(const std::vector<RankedFace>& ranked, int top, const std::string& folder) {
@@ -247,12 +266,5 @@ LatentMapResult LatentMap(SwapModel& model, const std::vector<MapGroup>& groups,
   return result;
 }
 
-void WritePng(const std::string& path, const cv::Mat& image) {
-  std::vector<uchar> bytes;
-  if (!cv::imencode(".png", image, bytes)) throw FatalError("cannot encode '" + path + "'");
-  PendingFile file(path);
-  WriteBytes(file.temp_path(), bytes.data(), bytes.size(), "'" + path + "'");
-  file.Commit();
-}
 
 }  // namespace faceswap

@@ -66,8 +66,7 @@ struct LatentMapResult {
 };
 LatentMapResult LatentMap(SwapModel& model, const std::vector<MapGroup>& groups,
                           int size = 1400, int thumb = 48);
-
-// Writes `image` as PNG to `path` atomically; FatalError naming the path on failure.
-void WritePng(const std::string& path, const cv::Mat& image);
+// "group,file,pc1,pc2" rows, atomically.
+void WriteMapCsv(const std::string& path, const std::vector<MapPoint>& points);
 
 }  // namespace faceswap

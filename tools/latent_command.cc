@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -15,7 +14,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "pipeline/check.h"
-#include "pipeline/pending_file.h"
+#include "pipeline/image_folder_writer.h"
+#include "pipeline/pending_file.h"  // CheckOutputFolder
 #include "tools/command.h"
 #include "tools/face_loader.h"
 #include "tools/latent.h"
@@ -110,7 +110,7 @@ int Interpolate(const LatentArgs& a) {
     cv::Mat c = m->isContinuous() ? *m : m->clone();
     two.pixels.insert(two.pixels.end(), c.data, c.data + c.total() * 3);
   }
-  WritePng(a.output, InterpolationGrid(*model, two, identity, a.steps));
+  WriteImageFile(a.output, InterpolationGrid(*model, two, identity, a.steps));
   spdlog::info("latent interpolate: {} faces from '{}' to '{}' decoded as '{}' in '{}'", a.steps,
                a.ends[0], a.ends[1], a.identity, a.output);
   return 0;
@@ -130,20 +130,8 @@ int Map(const LatentArgs& a) {
     groups.push_back(std::move(group));
   }
   const LatentMapResult map = LatentMap(*model, groups);
-  WritePng(a.output, map.image);
-  if (!a.map_csv.empty()) {
-    PendingFile file(a.map_csv);
-    {
-      std::ofstream out(file.temp_path());
-      out << "group,file,pc1,pc2\n";
-      for (const auto& p : map.points) {
-        out << p.group << ',' << p.file << ',' << fmt::format("{:.5f},{:.5f}", p.x, p.y) << '\n';
-      }
-      out.flush();
-      if (!out) throw FatalError("cannot write '" + a.map_csv + "'");
-    }
-    file.Commit();
-  }
+  WriteImageFile(a.output, map.image);
+  if (!a.map_csv.empty()) WriteMapCsv(a.map_csv, map.points);
   spdlog::info("latent map: {} faces of {} group(s), the two components hold {:.0f}% of the "
                "codes' variance, map in '{}'",
                map.points.size(), groups.size(), 100 * map.explained, a.output);

@@ -660,11 +660,7 @@ ScoreReport RunScore(const ScoreOptions& options, const StageRegistry& registry)
     if (sheet.empty()) {
       spdlog::warn("score: no frame with an input face: no contact sheet written");
     } else {
-      std::vector<uchar> bytes;
-      if (!cv::imencode(".png", sheet, bytes)) throw FatalError("cannot encode the contact sheet");
-      PendingFile file(options.sheet);
-      WriteBytes(file.temp_path(), bytes.data(), bytes.size(), "'" + options.sheet + "'");
-      file.Commit();
+      WriteImageFile(options.sheet, sheet);
     }
   }
   return report;

@@ -10,27 +10,13 @@
 #include <vector>
 
 #include "pipeline/check.h"
-#include "pipeline/pending_file.h"
+#include "pipeline/image_folder_writer.h"
 
 namespace faceswap {
-namespace {
-
-// Encoded in memory, written and renamed into place (pipeline/pending_file.h): a full disk
-// is an error naming the file (cv::imwrite may not notice a failed flush), with no temp file
-// left behind.
-void WritePng(const cv::Mat& mat, const std::string& path) {
-  std::vector<uchar> png;
-  if (!cv::imencode(".png", mat, png)) throw FatalError("cannot encode '" + path + "' as PNG");
-  PendingFile file(path);
-  WriteBytes(file.temp_path(), png.data(), png.size(), "'" + path + "'");
-  file.Commit();
-}
-
-}  // namespace
 
 void WritePreviewPng(const Image& image, const std::string& path) {
   cv::Mat mat(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
-  WritePng(mat, path);
+  WriteImageFile(path, mat);
 }
 
 void WriteLossCurvePng(const std::vector<std::vector<double>>& history,
@@ -77,7 +63,7 @@ void WriteLossCurvePng(const std::vector<std::vector<double>>& history,
     std::snprintf(buf, sizeof buf, "iteration %.0f .. %.0f", first, last);
     cv::putText(canvas, buf, {kLeft, kHeight - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0});
   }
-  WritePng(canvas, path);
+  WriteImageFile(path, canvas);
 }
 
 }  // namespace faceswap
