@@ -37,4 +37,13 @@ bool HasModel(const std::string& dir);
 // Throws FatalError naming the file when model.json is missing, malformed or of another version.
 ModelInfo ReadModelInfo(const std::string& dir);
 
+// 64-bit FNV-1a (16 hex digits) over model.json and the checkpoint's files (names and
+// bytes, sorted): ties a manifest to the exact weights used (models/model_lookup.cc).
+std::string HashModel(const std::string& dir, const ModelInfo& info);
+// Fills an empty `from` with the model's first identity and an empty `to` with another one;
+// FatalError naming the option and the model's identities when one is unknown, or when
+// both are the same.
+void ResolveIdentities(const ModelInfo& info, const std::string& model, std::string& from,
+                       std::string& to);
+
 }  // namespace faceswap

@@ -199,9 +199,8 @@ Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
                        "' model but --model " + o.architecture + " was given");
     }
     if (m.info.identities != names) {
-      std::string stored;
-      for (const auto& n : m.info.identities) stored += (stored.empty() ? "" : ", ") + n;
-      throw FatalError("model in '" + model_dir + "' was trained on identities " + stored +
+      throw FatalError("model in '" + model_dir + "' was trained on identities " +
+                       Join(m.info.identities) +
                        " (in this order); give the same identities to resume");
     }
     o.mask_output = m.info.mask_output;

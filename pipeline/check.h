@@ -26,6 +26,14 @@ class FatalError : public std::runtime_error {
   explicit FatalError(const std::string& message) : std::runtime_error(message) {}
 };
 
+// "a, b, c": items joined by `separator` (lists of choices and names in messages).
+inline std::string Join(const std::vector<std::string>& items,
+                        const std::string& separator = ", ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? separator : std::string()) + items[i];
+  return out;
+}
+
 class OptionCheck {
  public:
   template <typename T>
@@ -53,14 +61,19 @@ class OptionCheck {
     for (const auto& c : choices) {
       if (c == value) return *this;
     }
-    std::string list;
-    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-    error_ = "invalid value '" + value + "' for option '" + name + "': choose from " + list;
+    error_ = "invalid value '" + value + "' for option '" + name + "': choose from " +
+             Join(choices);
     return *this;
   }
   // Free-form condition; `message` should name the option and what was expected.
   OptionCheck& That(bool condition, const std::string& message) {
     if (error_.empty() && !condition) error_ = message;
+    return *this;
+  }
+
+  // The Check() result of a part (e.g. a frame range): its message, if any, is the error.
+  OptionCheck& Include(const std::string& error) {
+    if (error_.empty()) error_ = error;
     return *this;
   }
 

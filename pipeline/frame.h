@@ -42,6 +42,7 @@ struct Frame {
   cv::Mat image;            // BGR, CV_8UC3.
   std::vector<Face> faces;
   bool passthrough = false; // Outside the requested range: stages leave it untouched.
+  int faces_dropped = 0;    // Faces a filter stage removed from `faces` (counted in summaries).
   cv::Mat changed;          // CV_8UC1, frame size: 255 where a stage changed `image` (convert's
                             // --mask-out); empty when nothing changed.
   std::string name;         // Source name for images from a folder (file stem); empty for video.

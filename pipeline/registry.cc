@@ -1,10 +1,16 @@
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include "pipeline/check.h"
 #include "pipeline/stage.h"
 
 namespace faceswap {
+
+std::string StreamFormat::SourceName() const {
+  const std::filesystem::path in(source_path);  // "faces/" names the folder, not "".
+  return (in.has_filename() ? in : in.parent_path()).stem().string();
+}
 
 void StageRegistry::Add(StageInfo info) {
   if (info.name.find('/') == std::string::npos) {
@@ -24,11 +30,8 @@ const StageInfo& StageRegistry::Get(const std::string& name) const {
     if (s.name == name) return s;
   }
   const std::string kind = name.substr(0, name.find('/'));
-  std::string choices;
-  for (const auto& n : Names(Names(kind).empty() ? "" : kind)) {
-    choices += (choices.empty() ? "" : ", ") + n;
-  }
-  throw FatalError("unknown plugin '" + name + "': choose from " + choices);
+  throw FatalError("unknown plugin '" + name + "': choose from " +
+                   Join(Names(Names(kind).empty() ? "" : kind)));
 }
 
 std::vector<std::string> StageRegistry::Names(const std::string& kind) const {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "pipeline/check.h"
+#include "pipeline/interrupt.h"
 #include "pipeline/ordered_queue.h"
 
 namespace faceswap {
@@ -29,6 +30,16 @@ bool SingleFrameSource::Read(FrameBatch& batch, int max_frames) {
     batch.frames.push_back(std::move(frame));
   }
   return n > 0;
+}
+
+int64_t FrameSource::Skip(int64_t count) {
+  int64_t skipped = 0;
+  FrameBatch batch;
+  while (skipped < count && Read(batch, 1)) {
+    skipped += static_cast<int64_t>(batch.frames.size());
+    batch.frames.clear();
+  }
+  return skipped;
 }
 
 int ResolveThreads(int requested) {
@@ -129,6 +140,7 @@ RunStats Runner::Run(FrameSource& source) {
     for (;;) {
       FrameBatch batch;
       bool more = false;
+      ThrowIfInterrupted();  // Ctrl-C: stop reading; Run() throws, writers discard their files.
       timed(busy[steps_.size()], [&] { more = source.Read(batch, options_.batch_size); });
       if (!more) break;
       if (!queues[0]->Push(seq++, std::move(batch))) return;

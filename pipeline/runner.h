@@ -9,6 +9,8 @@
 // order; their results are re-ordered before the next step). The first exception thrown
 // by the source or any stage aborts all queues, joins every thread and is re-thrown by
 // Run(); stages are then destroyed without Close(), so writers discard partial output.
+// Ctrl-C (pipeline/interrupt.h) stops the source before its next read: Run() throws
+// Interruption.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,10 @@ class FrameSource {
   virtual StreamFormat Open() = 0;
   // Appends up to `max_frames` frames to `batch`; false at end of stream (batch untouched).
   virtual bool Read(FrameBatch& batch, int max_frames) = 0;
+  // Drops the next `count` frame indices (decode errors included) without delivering them;
+  // returns how many were dropped (fewer at end of stream). The default reads and discards;
+  // readers override it to skip colour conversion (VideoReader) or decoding (image folders).
+  virtual int64_t Skip(int64_t count);
   // Frames (or images) skipped so far because they could not be decoded; sources that wrap
   // another forward it. Run() reports it at the end ("3 frames lost to decode errors").
   virtual int64_t lost_frames() const { return 0; }

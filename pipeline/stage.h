@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,12 +20,18 @@
 
 namespace faceswap {
 
-// Fixed before the first batch: what the source delivers.
+// Fixed before the first batch: what the source delivers, and what the run asks of its
+// stages. The runner hands each stage the format the previous one left, so a stage learns
+// about the run only from here (and from its own options), never from a command writing its
+// fields.
 struct StreamFormat {
   int width = 0;
   int height = 0;
   double fps = 0.0;             // Average frame rate (image folders: the reader's --fps, 25).
   int64_t frame_count = -1;     // Frames expected, -1 if unknown.
+  // Frames in the whole input when frame_count counts only a range of them (FrameRange);
+  // -1 = the same as frame_count.
+  int64_t input_frame_count = -1;
   int time_base_num = 1;        // Time base of Frame::pts.
   int time_base_den = 1;
   int face_size = 0;            // Edge of aligned crops in pixels (0 until an aligner sets it).
@@ -34,6 +41,20 @@ struct StreamFormat {
   // SMPTE 170M) and range; -1 = they carry none.
   int yuv_colorspace = -1;
   bool yuv_full_range = false;
+
+  // The run (set by the command before the first stage opens).
+  std::string output;        // Where the run writes: extract's faces folder, convert's video
+                             // file or image folder. Writers use it unless their options name one.
+  bool crops = true;         // Stages downstream use Face::aligned; false: aligners skip them.
+  // Container metadata for writers that support it (convert's "synthetic" tag).
+  std::map<std::string, std::string> metadata;
+  // Set by an aligner's Open: its landmark model, for stages that landmark reference photos
+  // the same way (filter/faces).
+  std::string landmark_model;
+
+  // Short name of the input for output names: the file stem of a video, the folder's name
+  // for an image folder ("" when no source_path).
+  std::string SourceName() const;
 };
 
 // Maps an option field to a command-line flag / config key with help text.
@@ -45,6 +66,9 @@ class OptionBinder {
   virtual void Add(const std::string& name, double* value, const std::string& help) = 0;
   virtual void Add(const std::string& name, bool* value, const std::string& help) = 0;
   virtual void Add(const std::string& name, std::string* value, const std::string& help) = 0;
+  // A repeatable option (--ref a --ref b); a comma-separated list in text.
+  virtual void Add(const std::string& name, std::vector<std::string>* value,
+                   const std::string& help) = 0;
 };
 
 struct StageOptions {

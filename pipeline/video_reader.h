@@ -55,7 +55,7 @@ class VideoReader : public SingleFrameSource {
   bool ReadFrame(Frame& frame) override;
   // Decodes and drops the frames of the next `count` indices (no colour conversion; lost
   // frames count as indices); returns how many were dropped (fewer at end of stream).
-  int64_t Skip(int64_t count);
+  int64_t Skip(int64_t count) override;
   // Frames lost to decode errors so far (skipped; their indices are gaps).
   int64_t lost_frames() const override;
 
@@ -77,7 +77,7 @@ class ImageFolderReader : public SingleFrameSource {
   const std::vector<std::string>& files() const { return files_; }
   bool ReadFrame(Frame& frame) override;
   // Drops up to `count` frames without reading them; returns how many were dropped.
-  int64_t Skip(int64_t count);
+  int64_t Skip(int64_t count) override;
   StreamFormat Open() override;
   int64_t lost_frames() const override { return lost_; }
 

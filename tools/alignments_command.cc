@@ -22,9 +22,9 @@
 #include "pipeline/pending_file.h"
 #include "pipeline/progress.h"
 #include "pipeline/video_reader.h"
-#include "stages/writer/face_writer.h"
+#include "pipeline/face_files.h"
 #include "tools/command.h"
-#include "tools/interrupt.h"
+#include "pipeline/interrupt.h"
 
 namespace faceswap {
 namespace {

@@ -2,17 +2,19 @@
 //
 //   source (video / image folder; frames outside [start, end) marked passthrough)
 //     -> faces: detect/alignments (from -p) or a detector + align/dlib-68 (N workers)
-//     -> [filter/faces: --ref, --exclude-ref, --min-size (N workers)]
-//     -> smooth/landmarks (1 worker, holds window/2 frames)
+//     -> filter/faces: --ref, --exclude-ref, --min-size (N workers; keeps all by default)
+//     -> smooth/landmarks (1 worker, holds window/2 frames; --smooth 1 passes through)
 //     -> swap/autoencoder (1 worker; the model batches every face of a frame batch)
 //     -> mask, color, sharpen, blend plugins (N workers each)
 //     -> writer/video or writer/images (1 worker)
-//     -> collector: --mask-out PNGs, --manifest records (in frame order)
+//     -> sinks, in frame order: change-masks (--mask-out PNGs), frame-records (counts, --manifest)
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "pipeline/frame_range.h"
+#include "pipeline/plugin_options.h"
 #include "pipeline/progress.h"
 #include "pipeline/runner.h"
 #include "pipeline/stage.h"
@@ -32,7 +34,6 @@ struct ConvertOptions {
   std::string color = "color/avg";
   std::string sharpen = "sharpen/none";
   std::string blend = "blend/alpha";
-  int smooth_window = 5;                   // Landmark smoothing window (1 = off).
   int64_t start = 0;                       // Frames before this are copied untouched.
   int64_t end = -1;                        // Frames from this on are copied untouched (-1 = none).
   int batch = 16;                          // Frames per batch (their faces go through the model
@@ -40,10 +41,11 @@ struct ConvertOptions {
   std::string device = "auto";             // auto | cpu | cuda.
   std::string mask_out;                    // Folder for per-frame changed-pixel PNGs ("" = none).
   std::string manifest;                    // JSON manifest path ("" = none).
-  int64_t seed = 0;                        // Seeds LibTorch (reproducible runs).
+  int seed = 0;                            // Seeds LibTorch (reproducible runs).
   int threads = 0;                         // Workers per parallel stage; 0 = all cores.
   ProgressMode progress = ProgressMode::kAuto;
   std::string Check() const;
+  FrameRangeOptions Range() const;  // [start, end), the rest passed through.
 };
 
 struct ConvertSummary {
@@ -54,16 +56,12 @@ struct ConvertSummary {
   double fps() const { return run.seconds > 0 ? frames / run.seconds : 0.0; }
 };
 
-// Option objects of the plugins, filled from the command line (defaults otherwise).
-struct ConvertPluginOptions {
-  std::unique_ptr<StageOptions> detect, align, mask, color, sharpen, blend, writer;
-  std::unique_ptr<StageOptions> filter;  // filter/faces; runs only when a filter is asked for.
-};
-
 // Runs convert. Throws FatalError for bad input, a model without the identities asked for,
 // an alignments file of another video, or unwritable output; nothing is left under the
 // output name then.
+// Plugins are configured by their objects in `plugins` (defaults for those not bound);
+// convert sets the swap's model, to, device and seed and detect/alignments' file itself.
 ConvertSummary RunConvert(const ConvertOptions& options, const StageRegistry& registry,
-                          ConvertPluginOptions& plugins);
+                          PluginOptions& plugins);
 
 }  // namespace faceswap

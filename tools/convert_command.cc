@@ -4,12 +4,12 @@
 //   faceswap convert -i clip.mp4 -o out.mp4 -m model/ -p faces/alignments.json \
 //       --color color/reinhard --blend blend/seamless --mask-out masks/ --manifest run.json
 #include <memory>
+#include <set>
 
 #include <opencv2/core.hpp>
 #include <spdlog/spdlog.h>
 
-#include "stages/detect/detect_options.h"
-#include "stages/filter/face_filter.h"
+#include "pipeline/plugin_options.h"
 #include "tools/cli_binder.h"
 #include "tools/command.h"
 #include "tools/convert.h"
@@ -44,9 +44,6 @@ CommandSetup ConvertCommand() {
     choice("--color", o->color, "color", "Colour matching plugin");
     choice("--sharpen", o->sharpen, "sharpen", "Sharpening plugin");
     choice("--blend", o->blend, "blend", "Blending plugin");
-    sub.add_option("--smooth", o->smooth_window,
-                   "Landmark smoothing window in frames (odd; 1 = off); reduces jitter")
-        ->capture_default_str();
     sub.add_option("--batch", o->batch, "Frames per batch (their faces go through the model together)")
         ->capture_default_str();
     sub.add_option("--device", o->device, "auto (CUDA when available), cpu or cuda")
@@ -62,41 +59,38 @@ CommandSetup ConvertCommand() {
         ->capture_default_str()
         ->group("Research");
 
-    // Plugin options (one object per plugin kind chosen; flags are distinct across kinds).
-    auto plugins = std::make_shared<ConvertPluginOptions>();
-    auto detect_common = std::make_shared<DetectOptions>();
-    CliOptionBinder detect_binder(sub, "", "Detection (when no -p)");
-    detect_common->BindCommon(detect_binder);
-    auto bind = [&](std::unique_ptr<StageOptions>& slot, const std::string& name,
-                    const char* group) {
-      slot = context.registry.Get(name).default_options();
-      CliOptionBinder binder(sub, "", group);
-      slot->Bind(binder);
+    // Plugin options. Each kind binds all its plugins to one binder, so --threshold (every
+    // detector) or --erosion (every mask) is one flag reaching whichever plugin is chosen.
+    // The swap's model/to/device/seed and detect/alignments' file are convert's own flags
+    // above, passed on by RunConvert.
+    auto plugins = std::make_shared<PluginOptions>(context.registry);
+    const std::set<std::string> own = {"alignments", "model", "to", "device", "seed"};
+    auto bind = [&](const std::string& kind_or_name, const char* group) {
+      CliOptionBinder binder(sub, "", group, own);
+      if (kind_or_name.find('/') == std::string::npos) {
+        plugins->BindKind(kind_or_name, binder);
+      } else {
+        plugins->Bind(kind_or_name, binder);
+      }
     };
-    // All mask/* plugins share one options type, as do all color/* plugins, so the options
-    // bound here (from the defaults) apply to whichever plugin of the kind is chosen.
-    bind(plugins->mask, o->mask, "Mask");
-    bind(plugins->color, o->color, "Colour");
-    bind(plugins->sharpen, "sharpen/unsharp", "Sharpening (with --sharpen sharpen/unsharp)");
-    bind(plugins->writer, "writer/video", "Video output");
-    plugins->align = context.registry.Get(o->aligner).default_options();
-    // Which faces to swap: filter/faces (extract's --ref/--exclude-ref/--min-size).
-    bind(plugins->filter, "filter/faces", "Face filter (identity: needs samples/fetch-models.sh)");
-    dynamic_cast<FaceFilterOptions&>(*plugins->filter)
-        .BindPaths([&sub](const std::string& name, std::vector<std::string>* value,
-                          const std::string& help) {
-          sub.add_option("--" + name, *value, help)
-              ->group("Face filter (identity: needs samples/fetch-models.sh)");
-        });
+    bind("detect", "Detection (when no -p)");
+    bind("align", "Landmarks (when no -p)");
+    bind("filter/faces", "Face filter (identity: needs samples/fetch-models.sh)");
+    bind("smooth/landmarks", "Landmark smoothing");
+    bind("swap/autoencoder", "Swap");
+    bind("mask", "Mask");
+    bind("color", "Colour");
+    bind("sharpen", "Sharpening");
+    bind("blend", "Blending");
+    {
+      CliOptionBinder binder(sub, "", "Output");  // One binder: both writers' flags.
+      plugins->Bind("writer/video", binder);
+      plugins->Bind("writer/images", binder);
+    }
 
-    return [&context, o, plugins, detect_common] {
+    return [&context, o, plugins] {
       o->threads = context.threads;
       o->progress = context.progress;
-      // The chosen detector's options, with the shared detection flags (--detect-scale, ...).
-      plugins->detect = context.registry.Get(o->detector).default_options();
-      if (auto* d = dynamic_cast<DetectOptions*>(plugins->detect.get())) {
-        d->CopyCommon(*detect_common);
-      }
       cv::setNumThreads(1);  // Parallelism comes from the runner's workers.
       const ConvertSummary s = RunConvert(*o, context.registry, *plugins);
       spdlog::info("converted {} frames ({} with a swapped face, {} faces) in {:.1f} s, {:.1f} fps",

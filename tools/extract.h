@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 
+#include "pipeline/frame_range.h"
+#include "pipeline/plugin_options.h"
 #include "pipeline/progress.h"
 #include "pipeline/stage.h"
 
@@ -37,6 +39,7 @@ struct ExtractOptions {
   double checkpoint_seconds = 30.0;          // Partial alignments written this often (0 = never).
   ProgressMode progress = ProgressMode::kAuto;
   std::string Check() const;
+  FrameRangeOptions Range() const;  // start, end, every.
   // The alignments path actually used.
   std::string AlignmentsPath() const;
 };
@@ -51,12 +54,11 @@ struct ExtractSummary {
   double fps() const { return seconds > 0 ? frames / seconds : 0.0; }
 };
 
-// Runs extract. `detect`, `align` and `writer` are option objects of the plugins named in
-// `options` (and writer/faces), already filled from the command line; `filter`, if given, of
-// filter/faces (the stage runs only when one of its filters is asked for). Throws FatalError
-// for bad input or unwritable output.
+// Runs extract with the plugins named in `options` (and filter/faces, writer/faces),
+// configured by their objects in `plugins` (defaults for those not bound). Throws
+// FatalError for bad input or unwritable output, Interruption on Ctrl-C (the partial
+// alignments file is kept for --skip-existing).
 ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& registry,
-                          StageOptions& detect, StageOptions& align, StageOptions& writer,
-                          StageOptions* filter = nullptr);
+                          PluginOptions& plugins);
 
 }  // namespace faceswap

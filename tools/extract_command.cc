@@ -5,8 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include "pipeline/check.h"
-#include "stages/detect/detect_options.h"
-#include "stages/filter/face_filter.h"
+#include "pipeline/plugin_options.h"
 #include "tools/cli_binder.h"
 #include "tools/command.h"
 #include "tools/extract.h"
@@ -44,50 +43,25 @@ CommandSetup ExtractCommand() {
                    "Write the partial alignments file this often, for --skip-existing (0 = never)")
         ->capture_default_str();
 
-    // Plugin options: shared detector options at top level, plugin-specific ones with
-    // their plugin's prefix (e.g. --haar-cascade), landmark and writer options as-is.
-    auto detect_common = std::make_shared<DetectOptions>();
-    CliOptionBinder detect_binder(sub, "", "Detection");
-    detect_common->BindCommon(detect_binder);
-    auto detect_options = std::make_shared<std::map<std::string, std::unique_ptr<StageOptions>>>();
-    for (const auto& name : detectors) {
-      auto o = context.registry.Get(name).default_options();
-      if (auto* d = dynamic_cast<DetectOptions*>(o.get())) d->BindOwn(detect_binder);
-      (*detect_options)[name] = std::move(o);
-    }
-    auto align_options = std::make_shared<std::map<std::string, std::unique_ptr<StageOptions>>>();
+    // Plugin options, one flag per name: every detector's --threshold is one flag, whichever
+    // detector runs (plugin-specific ones carry their plugin's prefix, e.g. --haar-cascade).
+    auto plugins = std::make_shared<PluginOptions>(context.registry);
+    // detect/alignments reads -a as convert's -p; extract writes that file, so never binds it.
+    CliOptionBinder detect_binder(sub, "", "Detection", {"alignments"});
+    plugins->BindKind("detect", detect_binder);
     CliOptionBinder align_binder(sub, "", "Landmarks and alignment");
-    for (const auto& name : aligners) {
-      auto o = context.registry.Get(name).default_options();
-      o->Bind(align_binder);
-      (*align_options)[name] = std::move(o);
-    }
-    auto writer_options = std::shared_ptr<StageOptions>(
-        context.registry.Get("writer/faces").default_options().release());
+    plugins->BindKind("align", align_binder);
     CliOptionBinder writer_binder(sub, "", "Face images");
-    writer_options->Bind(writer_binder);
-    auto filter_options = std::shared_ptr<StageOptions>(
-        context.registry.Get("filter/faces").default_options().release());
-    const std::string filter_group = "Face filter (identity: needs samples/fetch-models.sh)";
-    CliOptionBinder filter_binder(sub, "", filter_group);
-    filter_options->Bind(filter_binder);
-    dynamic_cast<FaceFilterOptions&>(*filter_options)
-        .BindPaths([&sub, filter_group](const std::string& name, std::vector<std::string>* value,
-                                        const std::string& help) {
-          sub.add_option("--" + name, *value, help)->group(filter_group);
-        });
+    plugins->Bind("writer/faces", writer_binder);
+    CliOptionBinder filter_binder(sub, "", "Face filter (identity: needs samples/fetch-models.sh)");
+    plugins->Bind("filter/faces", filter_binder);
 
-    return [&context, options, detect_common, detect_options, align_options, writer_options,
-            filter_options] {
+    return [&context, options, plugins] {
       options->threads = context.threads;
       options->progress = context.progress;
-      StageOptions& detect = *detect_options->at(options->detector);
-      if (auto* d = dynamic_cast<DetectOptions*>(&detect)) d->CopyCommon(*detect_common);
       // Parallelism comes from the runner's workers; OpenCV's own pool would oversubscribe.
       cv::setNumThreads(1);
-      const ExtractSummary s =
-          RunExtract(*options, context.registry, detect, *align_options->at(options->aligner),
-                     *writer_options, filter_options.get());
+      const ExtractSummary s = RunExtract(*options, context.registry, *plugins);
       const std::string dropped =
           s.faces_dropped > 0 ? " (" + std::to_string(s.faces_dropped) + " dropped by the filter)"
                               : "";

@@ -10,7 +10,7 @@
 
 #include "pipeline/check.h"
 #include "tools/face_regions.h"
-#include "tools/interrupt.h"
+#include "pipeline/interrupt.h"
 
 namespace faceswap {
 namespace {

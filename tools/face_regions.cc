@@ -8,7 +8,7 @@
 
 #include "pipeline/alignments_file.h"
 #include "stages/mask/landmark_mask.h"
-#include "stages/writer/face_writer.h"
+#include "pipeline/face_files.h"
 
 namespace faceswap {
 namespace {

@@ -13,7 +13,7 @@
 #include "pipeline/runner.h"
 #include "stages/builtin_stages.h"
 #include "tools/command.h"
-#include "tools/interrupt.h"
+#include "pipeline/interrupt.h"
 #include "tools/version.h"
 
 namespace {

@@ -14,15 +14,15 @@
 #include <opencv2/imgcodecs.hpp>
 #include <thread>
 
+#include "pipeline/alignment.h"
 #include "pipeline/check.h"
 #include "pipeline/image_folder_writer.h"
 #include "pipeline/pending_file.h"
-#include "pipeline/runner.h"
+#include "pipeline/pipeline_builder.h"
 #include "pipeline/video_reader.h"
-#include "stages/align/dlib_landmarks68.h"
 #include "stages/identity/face_descriptor.h"
 #include "stages/identity/reference_set.h"
-#include "tools/interrupt.h"
+#include "pipeline/interrupt.h"
 #include "tools/score_sheet.h"
 #include "tools/version.h"
 
@@ -57,33 +57,32 @@ std::vector<Face> LandmarkedFaces(const Frame& frame) {
   return faces;
 }
 
-// Runs `detector` + align/dlib-68 over `source` with a Runner, handing each frame to
-// `on_frame` in order (on the collector thread).
+// Hands every frame to a callback, in order.
+class EachFrame : public Stage {
+ public:
+  explicit EachFrame(const std::function<void(Frame&)>& on_frame) : on_frame_(on_frame) {}
+  void Process(FrameBatch& batch) override {
+    for (auto& frame : batch.frames) on_frame_(frame);
+  }
+
+ private:
+  const std::function<void(Frame&)>& on_frame_;
+};
+
+// Runs `detector` + align/dlib-68 over `source`, handing each frame to `on_frame` in order.
 void DetectPass(FrameSource& source, const ScoreOptions& o, const StageRegistry& registry,
                 const std::string& label, const std::function<void(Frame&)>& on_frame) {
-  const StageInfo& detect_info = registry.Get(o.detector);
-  const StageInfo& align_info = registry.Get("align/dlib-68");
-  std::unique_ptr<StageOptions> detect = detect_info.default_options();
-  std::unique_ptr<StageOptions> align = align_info.default_options();
-  if (auto* a = dynamic_cast<DlibLandmarksOptions*>(align.get())) a->crops = false;
-  ThrowIfInvalid(detect->Check());
-  ThrowIfInvalid(align->Check());
   RunnerOptions runner_options;
   runner_options.batch_size = 8;  // Detectors follow faces within a batch (face_search.h).
   runner_options.progress = o.progress;
   runner_options.progress_label = label;
-  Runner runner(runner_options);
-  const int workers = ResolveThreads(o.threads);
-  runner.AddStage(
-      detect_info.name, [&] { return detect_info.create(*detect); },
-      detect_info.parallel ? workers : 1);
-  runner.AddStage(
-      align_info.name, [&] { return align_info.create(*align); },
-      align_info.parallel ? workers : 1);
-  runner.SetConsumer([&](FrameBatch& batch) {
-    for (auto& frame : batch.frames) on_frame(frame);
-  });
-  runner.Run(source);
+  PipelineBuilder pipeline(registry, runner_options, ResolveThreads(o.threads));
+  pipeline.context().crops = false;  // Landmarks only.
+  EachFrame sink(on_frame);
+  pipeline.Add(o.detector, registry.Get(o.detector).default_options())
+      .Add("align/dlib-68", registry.Get("align/dlib-68").default_options())
+      .AddSink("score", sink);
+  pipeline.Run(source);
 }
 
 // Passes on the frames of `inner` as they come, stopping at an interruption.

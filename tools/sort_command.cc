@@ -42,7 +42,7 @@
 #include "stages/identity/reference_set.h"
 #include "tools/command.h"
 #include "tools/face_scores.h"
-#include "tools/interrupt.h"
+#include "pipeline/interrupt.h"
 
 namespace faceswap {
 namespace {

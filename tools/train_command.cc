@@ -17,7 +17,7 @@
 #include "pipeline/progress.h"
 #include "tools/command.h"
 #include "tools/face_loader.h"
-#include "tools/interrupt.h"
+#include "pipeline/interrupt.h"
 #include "tools/train_previews.h"
 
 namespace faceswap {

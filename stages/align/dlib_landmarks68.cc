@@ -55,7 +55,11 @@ class DlibLandmarks68 : public Stage {
         convention_(options.Convention()),
         predictor_(SharedPredictor(options.model)) {}
 
-  void Open(StreamFormat& format) override { format.face_size = convention_.size; }
+  void Open(StreamFormat& format) override {
+    format.face_size = convention_.size;
+    format.landmark_model = options_.model;  // filter/faces finds reference faces with it.
+    crops_ = format.crops;
+  }
 
   void Process(FrameBatch& batch) override {
     for (Frame& frame : batch.frames) {
@@ -81,7 +85,7 @@ class DlibLandmarks68 : public Stage {
       face.landmarks = PredictIn(image, HogBoxOf(face.landmarks));
     }
     face.frame_to_aligned = FrameToAligned(face.landmarks, convention_);
-    if (options_.crops) {
+    if (crops_) {
       face.aligned = WarpToAligned(pixels, face.frame_to_aligned, convention_.size);
     }
   }
@@ -112,6 +116,7 @@ class DlibLandmarks68 : public Stage {
 
   DlibLandmarksOptions options_;
   AlignmentConvention convention_;
+  bool crops_ = true;  // StreamFormat::crops: is Face::aligned wanted downstream?
   std::shared_ptr<const Predictor> predictor_;
 };
 

@@ -1,6 +1,7 @@
 // align/dlib-68: dlib's 68-point shape predictor on each detected face, at full frame
-// resolution, then the frame -> aligned matrix (pipeline/alignment.h) and, if asked, the
-// aligned crop.
+// resolution, then the frame -> aligned matrix (pipeline/alignment.h) and, when the run wants
+// them (StreamFormat::crops), the aligned crop. Open() sets StreamFormat::face_size and
+// StreamFormat::landmark_model.
 //
 // The model file (~100 MB, ~0.4 s to load) comes from Debian's libdlib-data. It is loaded
 // once per process and shared read-only by every worker (prediction is const).
@@ -19,7 +20,6 @@ constexpr const char* kDefaultLandmarkModel =
 struct DlibLandmarksOptions : StageOptions {
   std::string model = kDefaultLandmarkModel;  // dlib 68-point shape predictor (.dat).
   int size = 256;                             // Edge of aligned crops in pixels.
-  bool crops = true;  // Make aligned crops (Face::aligned); extract --no-faces turns it off.
   int passes = 3;     // Fits per face; each after the first starts from the box the last implies.
 
   void Bind(OptionBinder& binder) override;

@@ -5,11 +5,6 @@
 namespace faceswap {
 
 void DetectOptions::Bind(OptionBinder& binder) {
-  BindCommon(binder);
-  BindOwn(binder);
-}
-
-void DetectOptions::BindCommon(OptionBinder& binder) {
   binder.Add("detect-scale", &scale,
              "Resize frames by this factor before detecting (<1 faster for large faces, >1 "
              "finds small ones); 0 = auto: all face sizes from ~40 px to the frame's");
@@ -18,6 +13,7 @@ void DetectOptions::BindCommon(OptionBinder& binder) {
   binder.Add("redetect-every", &redetect_every,
              "Video: search the whole frame every N frames (and when a face is lost); in "
              "between, search only near the previous frame's faces (1 = whole frame always)");
+  BindOwn(binder);
 }
 
 std::string DetectOptions::Check() const {
@@ -28,13 +24,6 @@ std::string DetectOptions::Check() const {
       .Range("max-faces", max_faces, 0, 10000)
       .Range("redetect-every", redetect_every, 1, 1000)
       .Error();
-}
-
-void DetectOptions::CopyCommon(const DetectOptions& from) {
-  scale = from.scale;
-  threshold = from.threshold;
-  max_faces = from.max_faces;
-  redetect_every = from.redetect_every;
 }
 
 }  // namespace faceswap

@@ -17,13 +17,13 @@ struct DetectOptions : StageOptions {
   // frame are lost); on the others search only around the previous frame's faces.
   int redetect_every = 8;
 
-  // Binds the shared fields, then the plugin's own (BindOwn).
+  // Binds the shared fields (every detector declares them under the same names, so a command
+  // binding all detectors gets one --threshold that reaches whichever is chosen), then the
+  // plugin's own (BindOwn).
   void Bind(OptionBinder& binder) override;
-  void BindCommon(OptionBinder& binder);
   // Plugin-specific fields only (flag names should carry the plugin's prefix).
   virtual void BindOwn(OptionBinder& binder) { (void)binder; }
   std::string Check() const override;
-  void CopyCommon(const DetectOptions& from);
 };
 
 }  // namespace faceswap

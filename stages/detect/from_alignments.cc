@@ -8,6 +8,10 @@
 
 namespace faceswap {
 
+void FromAlignmentsOptions::Bind(OptionBinder& binder) {
+  binder.Add("alignments", &path, "Alignments file from faceswap extract for this video");
+}
+
 std::string FromAlignmentsOptions::Check() const {
   return OptionCheck().That(!path.empty(), "option 'alignments' is empty: expected a file").Error();
 }

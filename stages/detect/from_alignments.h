@@ -8,7 +8,8 @@
 namespace faceswap {
 
 struct FromAlignmentsOptions : StageOptions {
-  std::string path;  // Alignments file (JSON or JSON.gz); set by convert's -p option.
+  std::string path;  // Alignments file (JSON or JSON.gz); convert's -p/--alignments.
+  void Bind(OptionBinder& binder) override;
   std::string Check() const override;
 };
 

@@ -117,13 +117,19 @@ class FaceFilter : public Stage {
   explicit FaceFilter(const FaceFilterOptions& options)
       : options_(options),
         tally_(options.tally ? options.tally : std::make_shared<FaceFilterTally>()) {
-    if (Identity(options_)) {
-      net_.emplace(options_.descriptor_model);
-      ref_ = SharedReferences(options_.refs, "ref", *net_, options_);
-      exclude_ = SharedReferences(options_.exclude_refs, "exclude-ref", *net_, options_);
-    }
     std::lock_guard<std::mutex> lock(tally_->mutex);
     ++tally_->open;
+  }
+
+  // Loads the descriptor model and the references (once per process), with the aligner's
+  // landmark model unless the options name one. The runner opens every stage before the
+  // first frame is decoded, so a bad --ref fails before anything is written.
+  void Open(StreamFormat& format) override {
+    if (!Identity(options_)) return;
+    if (options_.landmark_model.empty()) options_.landmark_model = format.landmark_model;
+    net_.emplace(options_.descriptor_model);
+    ref_ = SharedReferences(options_.refs, "ref", *net_, options_);
+    exclude_ = SharedReferences(options_.exclude_refs, "exclude-ref", *net_, options_);
   }
 
   ~FaceFilter() override {
@@ -189,6 +195,7 @@ class FaceFilter : public Stage {
         if (keep[i]) kept.push_back(std::move(frame.faces[i]));
       }
       local.counts.kept += static_cast<int64_t>(kept.size());
+      frame.faces_dropped += static_cast<int>(frame.faces.size() - kept.size());
       frame.faces = std::move(kept);
     }
     Merge(local);
@@ -199,6 +206,7 @@ class FaceFilter : public Stage {
     closed_ = true;
     std::lock_guard<std::mutex> lock(tally_->mutex);
     if (--tally_->open > 0) return;  // The last worker to finish reports for all.
+    if (!options_.Active()) return;   // Kept every face: nothing to report.
     spdlog::info("{}", Summary(*tally_, options_));
     const FaceFilterCounts& c = tally_->counts;
     if (c.described > 0) {
@@ -244,14 +252,11 @@ void FaceFilterOptions::Bind(OptionBinder& binder) {
   binder.Add("ref-threshold", &ref_threshold,
              "Descriptor distance below which a face is the --ref/--exclude-ref person (0 to 2; "
              "0.6 is dlib's same-person calibration)");
-}
-
-void FaceFilterOptions::BindPaths(const PathListAdder& add) {
-  add("ref", &refs,
-      "Keep only faces of this person: a photo with the face or a folder of them (repeatable; "
-      "the model comes from samples/fetch-models.sh)");
-  add("exclude-ref", &exclude_refs,
-      "Drop faces of this person: a photo with the face or a folder of them (repeatable)");
+  binder.Add("ref", &refs,
+             "Keep only faces of this person: a photo with the face or a folder of them "
+             "(repeatable; the model comes from samples/fetch-models.sh)");
+  binder.Add("exclude-ref", &exclude_refs,
+             "Drop faces of this person: a photo with the face or a folder of them (repeatable)");
 }
 
 std::string FaceFilterOptions::Check() const {
@@ -276,14 +281,6 @@ FaceFilterCounts FaceFilterOptions::Counts() const {
   if (!tally) return {};
   std::lock_guard<std::mutex> lock(tally->mutex);
   return tally->counts;
-}
-
-void PrepareFaceFilter(const FaceFilterOptions& options) {
-  ThrowIfInvalid(options.Check());
-  if (!Identity(options)) return;
-  const FaceDescriptor net(options.descriptor_model);
-  SharedReferences(options.refs, "ref", net, options);
-  SharedReferences(options.exclude_refs, "exclude-ref", net, options);
 }
 
 StageInfo FaceFilterInfo() {

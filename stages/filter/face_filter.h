@@ -11,14 +11,15 @@
 // Descriptors: stages/identity/face_descriptor.h (the model comes from samples/fetch-models.sh);
 // references: stages/identity/reference_set.h. A face without 68 landmarks cannot be measured:
 // --ref drops it, --exclude-ref keeps it. Kept faces get Face::identity_distance (to the --ref
-// mean). References are loaded once per process and shared by the workers; every worker adds
-// to one tally (shared by copies of the options), logged when the last worker closes:
+// mean) and Frame::faces_dropped counts the rest. Without --min-size, --ref or --exclude-ref
+// the stage keeps every face. References are loaded (in Open) once per process and shared by
+// the workers; every worker adds to one tally (shared by copies of the options), logged when
+// the last worker closes:
 //   filter/faces: kept 11 faces, dropped 31 (31 farther than 0.60 from --ref); distances of
 //   dropped: min 0.71 median 0.83; of kept: median 0.25 max 0.41
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,19 +51,14 @@ struct FaceFilterOptions : StageOptions {
   std::vector<std::string> exclude_refs;       // --exclude-ref: photos/folders of an unwanted one.
   double ref_threshold = kSamePersonDistance;  // Same person below this descriptor distance.
   std::string descriptor_model;  // "" = DlibModelPath(kFaceDescriptorModelFile). Not a flag.
-  std::string landmark_model;    // For finding faces in references ("" = the default
-                                 // predictor); the command passes the aligner's.
+  std::string landmark_model;    // For finding faces in references. Not a flag: "" = the
+                                 // aligner's (StreamFormat::landmark_model), else the default.
   // Shared by all copies of these options (so by every worker made from them).
   std::shared_ptr<FaceFilterTally> tally;
 
   FaceFilterOptions();
-  // --min-size and --ref-threshold.
+  // --min-size, --ref-threshold, --ref, --exclude-ref.
   void Bind(OptionBinder& binder) override;
-  // The repeatable path flags --ref and --exclude-ref (OptionBinder has no list type):
-  // `add(name, field, help)` is called for each.
-  using PathListAdder = std::function<void(const std::string& name, std::vector<std::string>* value,
-                                           const std::string& help)>;
-  void BindPaths(const PathListAdder& add);
   // Ranges, and that every reference path exists.
   std::string Check() const override;
   // True when a filter is asked for (otherwise the stage keeps every face).
@@ -70,10 +66,6 @@ struct FaceFilterOptions : StageOptions {
   // The tally so far.
   FaceFilterCounts Counts() const;
 };
-
-// Loads the descriptor model and the references now (cached for the stage), so that a bad
-// --ref fails before anything is written. Throws FatalError.
-void PrepareFaceFilter(const FaceFilterOptions& options);
 
 StageInfo FaceFilterInfo();
 

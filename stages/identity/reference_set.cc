@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "pipeline/check.h"
+#include "pipeline/option_values.h"
 #include "stages/align/dlib_landmarks68.h"
 
 namespace faceswap {
@@ -65,11 +66,12 @@ std::vector<cv::Point2f> Landmarks(const cv::Mat& bgr, const cv::Rect2f& box,
                                    const std::string& landmark_model) {
   const StageInfo info = DlibLandmarks68Info();
   auto options = info.default_options();
-  auto& o = dynamic_cast<DlibLandmarksOptions&>(*options);
-  if (!landmark_model.empty()) o.model = landmark_model;
-  o.crops = false;
-  ThrowIfInvalid(o.Check());
-  const auto stage = info.create(o);
+  if (!landmark_model.empty()) SetOption(*options, "landmark-model", landmark_model);
+  ThrowIfInvalid(options->Check());
+  const auto stage = info.create(*options);
+  StreamFormat format;
+  format.crops = false;
+  stage->Open(format);
   FrameBatch batch;
   batch.frames.resize(1);
   batch.frames[0].image = bgr;

@@ -9,15 +9,15 @@
 namespace faceswap {
 
 void SmoothingOptions::Bind(OptionBinder& b) {
-  b.Add("smooth-window", &window, "Frames averaged to smooth landmarks (odd; 1 = off)");
+  b.Add("smooth", &window, "Frames averaged to smooth landmarks (odd; 1 = off)");
   b.Add("smooth-sigma", &sigma, "Gaussian weight sigma in frames (0 = window/4)");
 }
 
 std::string SmoothingOptions::Check() const {
   return OptionCheck()
-      .Range("smooth-window", window, 1, 61)
+      .Range("smooth", window, 1, 61)
       .That(window % 2 == 1, "invalid value " + std::to_string(window) +
-                                 " for option 'smooth-window': expected an odd number")
+                                 " for option 'smooth': expected an odd number")
       .Range("smooth-sigma", sigma, 0.0, 30.0)
       .Error();
 }

@@ -11,6 +11,15 @@
 
 namespace faceswap {
 
+void AutoencoderSwapOptions::Bind(OptionBinder& binder) {
+  binder.Add("model", &model, "Model folder written by faceswap train");
+  binder.Add("to", &to, "Identity whose decoder renders the faces");
+  binder.Add("device", &device, "auto (CUDA when available), cpu or cuda");
+  binder.Add("seed", &seed, "Random seed (reproducible runs)");
+  binder.Add("max-output", &max_output,
+             "Largest side of the rendered face before blending, in pixels (64-2048)");
+}
+
 std::string AutoencoderSwapOptions::Check() const {
   return OptionCheck()
       .That(!model.empty(), "option 'model' is empty: expected a model folder")
@@ -94,12 +103,6 @@ class AutoencoderSwapStage : public Stage {
   }
 
  private:
-  static std::string Join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-  }
-
   AutoencoderSwapOptions options_;
   std::unique_ptr<SwapModel> model_;
   int to_ = 0;

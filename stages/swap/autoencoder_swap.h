@@ -21,8 +21,9 @@ struct AutoencoderSwapOptions : StageOptions {
   // Largest side of Face::swapped in pixels. The model renders 64-128 px, so a larger
   // intermediate adds mask/colour/blend cost but no detail (blend upsamples to the frame).
   int max_output = 256;
-  int64_t seed = 0;             // Seeds LibTorch before loading (reproducible runs).
+  int seed = 0;                 // Seeds LibTorch before loading (reproducible runs).
   AlignmentConvention convention;  // Layout of the aligned faces the model was trained on.
+  void Bind(OptionBinder& binder) override;
   std::string Check() const override;
 };
 

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "pipeline/check.h"
+
 namespace faceswap {
 namespace {
 
@@ -10,8 +12,9 @@ class ImageWriterStage : public Stage {
   explicit ImageWriterStage(const ImageWriterStageOptions& options) : options_(options) {}
 
   void Open(StreamFormat& format) override {
-    (void)format;
-    writer_ = std::make_unique<ImageFolderWriter>(options_.output, options_.images);
+    const std::string& output = options_.output.empty() ? format.output : options_.output;
+    if (output.empty()) throw FatalError("writer/images: no output folder given");
+    writer_ = std::make_unique<ImageFolderWriter>(output, options_.images);
   }
 
   void Process(FrameBatch& batch) override {
@@ -33,7 +36,6 @@ void ImageWriterStageOptions::Bind(OptionBinder& binder) {
 }
 
 std::string ImageWriterStageOptions::Check() const {
-  if (output.empty()) return "option 'output' is empty: expected a folder";
   return images.Check();
 }
 

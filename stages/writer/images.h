@@ -12,7 +12,7 @@
 namespace faceswap {
 
 struct ImageWriterStageOptions : StageOptions {
-  // Output folder (created if missing); set by the command from its -o option.
+  // Output folder (created if missing); "" = StreamFormat::output (the command's -o).
   std::string output;
   // Image format and its quality settings.
   ImageFolderWriterOptions images;

@@ -18,7 +18,10 @@ class VideoWriterStage : public Stage {
     if (options_.audio && std::filesystem::is_regular_file(format.source_path, ec)) {
       video.audio_source = format.source_path;
     }
-    writer_ = std::make_unique<VideoWriter>(options_.output, format, video);
+    for (const auto& [key, value] : format.metadata) video.metadata[key] = value;
+    const std::string& output = options_.output.empty() ? format.output : options_.output;
+    if (output.empty()) throw FatalError("writer/video: no output file given");
+    writer_ = std::make_unique<VideoWriter>(output, format, video);
   }
 
   // A gap in frame indices means frames the reader lost to decode errors (it never reuses
@@ -72,7 +75,6 @@ void VideoWriterStageOptions::Bind(OptionBinder& binder) {
 }
 
 std::string VideoWriterStageOptions::Check() const {
-  if (output.empty()) return "option 'output' is empty: expected a video file path";
   return video.Check();
 }
 

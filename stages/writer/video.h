@@ -16,7 +16,7 @@
 namespace faceswap {
 
 struct VideoWriterStageOptions : StageOptions {
-  // Output video path (.mp4/.m4v/.mov/.mkv); set by the command from its -o option.
+  // Output video path (.mp4/.m4v/.mov/.mkv); "" = StreamFormat::output (the command's -o).
   std::string output;
   // Encoder settings (codec, crf, preset, pix_fmt, threads, metadata).
   VideoWriterOptions video;

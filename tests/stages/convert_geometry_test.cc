@@ -114,7 +114,6 @@ std::vector<std::vector<cv::Point2f>> TrackFranck(int window) {
   };
   add("detect/dlib-hog", registry.Get("detect/dlib-hog").default_options(), 2);
   auto align = std::shared_ptr<StageOptions>(registry.Get("align/dlib-68").default_options());
-  dynamic_cast<DlibLandmarksOptions&>(*align).crops = false;
   add("align/dlib-68", align, 2);
   auto smooth = std::make_shared<SmoothingOptions>();
   smooth->window = window;

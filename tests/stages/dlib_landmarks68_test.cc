@@ -102,7 +102,11 @@ TEST(DlibLandmarks68, AlignedEyesSitOnTheTemplate) {
 }
 
 TEST(DlibLandmarks68, NoCropsWhenNotAsked) {
-  auto stage = MakeAligner([](DlibLandmarksOptions& o) { o.crops = false; });
+  auto stage = MakeAligner(nullptr);
+  StreamFormat format;
+  format.crops = false;  // The run wants no crops (extract --no-faces, convert).
+  stage->Open(format);
+  EXPECT_EQ(format.landmark_model, kDefaultLandmarkModel) << "Open() tells the filter its model";
   FrameBatch batch;
   batch.frames.resize(1);
   batch.frames[0].image = cv::imread(testing::DlibExample("faces/Tom_Cruise_avp_2014_4.jpg"));

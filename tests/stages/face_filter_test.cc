@@ -108,7 +108,10 @@ std::unique_ptr<Stage> MakeFilter(const FaceFilterOptions& options) {
   const StageInfo& info = registry.Get("filter/faces");
   EXPECT_TRUE(info.parallel);
   EXPECT_EQ(options.Check(), "");
-  return info.create(options);
+  auto stage = info.create(options);
+  StreamFormat format;  // References are loaded here, with the default landmark model.
+  stage->Open(format);
+  return stage;
 }
 
 FaceFilterOptions WithModels() {
@@ -436,7 +439,7 @@ TEST(FaceFilter, MissingDescriptorModelIsAnError) {
   o.refs = {testing::SampleMedia("franck_01829.jpg")};
   o.descriptor_model = "/nonexistent/model.dat";
   try {
-    PrepareFaceFilter(o);
+    MakeFilter(o);
     FAIL() << "expected FatalError";
   } catch (const FatalError& e) {
     EXPECT_NE(std::string(e.what()).find("samples/fetch-models.sh"), std::string::npos) << e.what();

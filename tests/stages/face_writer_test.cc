@@ -16,16 +16,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<Stage> MakeWriter(const std::string& folder) {
+std::unique_ptr<Stage> MakeWriter() {
   StageRegistry registry;
   RegisterBuiltinStages(registry);
   const StageInfo& info = registry.Get("writer/faces");
   auto options = info.default_options();
-  auto& o = dynamic_cast<FaceWriterOptions&>(*options);
-  o.folder = folder;
-  o.source_name = "clip";
-  EXPECT_EQ(o.Check(), "");
+  EXPECT_EQ(options->Check(), "");
   return info.create(*options);
+}
+
+// The run writing into `folder` from a video named clip.mp4: what Open() is told.
+StreamFormat RunInto(const std::string& folder) {
+  StreamFormat format;
+  format.output = folder;
+  format.source_path = "/videos/clip.mp4";
+  return format;
 }
 
 TEST(FaceWriter, FileNamePattern) {
@@ -35,8 +40,8 @@ TEST(FaceWriter, FileNamePattern) {
 
 TEST(FaceWriter, WritesEachCropLosslessly) {
   const std::string dir = testing::ScratchDir("facewriter") + "/faces";  // Created by Open.
-  auto writer = MakeWriter(dir);
-  StreamFormat format;
+  auto writer = MakeWriter();
+  StreamFormat format = RunInto(dir);
   writer->Open(format);
   FrameBatch batch;
   batch.frames.resize(2);
@@ -65,8 +70,8 @@ TEST(FaceWriter, WritesEachCropLosslessly) {
 TEST(FaceWriter, UnwritableFolderIsAClearError) {
   const std::string dir = testing::ScratchDir("facewriter");
   std::ofstream(dir + "/file.txt") << "x";
-  auto writer = MakeWriter(dir + "/file.txt/faces");
-  StreamFormat format;
+  auto writer = MakeWriter();
+  StreamFormat format = RunInto(dir + "/file.txt/faces");
   try {
     writer->Open(format);
     FAIL() << "expected FatalError";

@@ -141,6 +141,7 @@ class MaskOptionSetter : public OptionBinder {
     if (n == "model-mask") *v = model_mask, ++found;
   }
   void Add(const std::string&, std::string*, const std::string&) override {}
+  void Add(const std::string&, std::vector<std::string>*, const std::string&) override {}
 };
 
 // Runs mask/hull on one face whose crop is the whole kSize square; `predicted` is the

@@ -30,6 +30,9 @@ class RecordingBinder : public OptionBinder {
   void Add(const std::string& n, double*, const std::string& h) override { help[n] = h; }
   void Add(const std::string& n, bool*, const std::string& h) override { help[n] = h; }
   void Add(const std::string& n, std::string*, const std::string& h) override { help[n] = h; }
+  void Add(const std::string& n, std::vector<std::string>*, const std::string& h) override {
+    help[n] = h;
+  }
 };
 
 // The first `limit` frames of a video; throws after `fail_after` frames when >= 0.
@@ -76,8 +79,19 @@ TEST(WriterStages, RegisteredWithOptionsAndHelp) {
       ASSERT_TRUE(binder.help.count(option)) << name << " lacks " << option;
       EXPECT_FALSE(binder.help.at(option).empty());
     }
-    // No output path yet: Check() says so.
-    EXPECT_NE(options->Check().find("output"), std::string::npos);
+    // No output in the options nor in the run's format: Open() says so.
+    ASSERT_EQ(options->Check(), "");
+    auto stage = r.registry.Get(name).create(*options);
+    StreamFormat format;
+    format.width = 64;
+    format.height = 48;
+    format.fps = 25;
+    try {
+      stage->Open(format);
+      ADD_FAILURE() << name << " opened with no output";
+    } catch (const FatalError& e) {
+      EXPECT_NE(std::string(e.what()).find("no output"), std::string::npos) << e.what();
+    }
   }
 }
 

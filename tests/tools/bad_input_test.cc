@@ -213,7 +213,7 @@ std::vector<Row> Rows() {
        {"-5", "'min-size'", "expected 0 to"}},
       {"extract/end-before-start", 1,
        [=](D) { return "extract -i " + clip + " -o {out}/faces --start 10 --end 5"; },
-       {"'end'", "5", "> start (10)"}},
+       {"'end'", "5", "more than --start (10)"}},
       {"extract/unknown-detector", 2,
        [=](D) { return "extract -i " + clip + " -o {out}/faces --detector detect/nope"; },
        {"detect/nope", "detect/dlib-hog", "faceswap extract --help"}},

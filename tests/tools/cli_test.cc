@@ -1,6 +1,10 @@
 // The `faceswap` executable: help, version, usage errors and their exit codes.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "tests/testing/samples.h"
 
 namespace faceswap {
@@ -22,6 +26,25 @@ TEST(Cli, EachSubcommandHasHelp) {
     std::string out;
     EXPECT_EQ(RunCommand(kBin + " " + cmd + " --help", &out), 0) << out;
     EXPECT_NE(out.find("--input"), std::string::npos) << out;
+  }
+}
+
+// Every option a plugin declares is a flag of every command that runs the plugin: convert
+// reaches the aligner, the smoothing, the swap and every detector's own options too.
+TEST(Cli, PluginOptionsReachEveryCommandUsingThePlugin) {
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"extract", {"--threshold", "--haar-cascade", "--landmark-model", "--size", "--ref",
+                   "--png-compression"}},
+      {"convert", {"--threshold", "--haar-cascade", "--landmark-model", "--smooth",
+                   "--smooth-sigma", "--max-output", "--erosion", "--color-strength", "--crf",
+                   "--image-format", "--ref", "--alignments", "--model", "--seed"}},
+      {"transcode", {"--crf", "--image-format"}}};
+  for (const auto& [cmd, flags] : expected) {
+    std::string out;
+    ASSERT_EQ(RunCommand(kBin + " " + cmd + " --help", &out), 0) << out;
+    for (const auto& flag : flags) {
+      EXPECT_NE(out.find(flag + " "), std::string::npos) << cmd << " lacks " << flag;
+    }
   }
 }
 

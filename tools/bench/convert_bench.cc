@@ -14,7 +14,7 @@
 #include "pipeline/check.h"
 #include "pipeline/data_cache.h"
 #include "stages/builtin_stages.h"
-#include "stages/detect/dlib_hog.h"
+#include "pipeline/plugin_options.h"
 #include "tools/bench/bench_util.h"
 #include "tools/convert.h"
 
@@ -87,8 +87,7 @@ int main(int argc, char** argv) {
       o.threads = threads;
       o.progress = ProgressMode::kOff;
       if (use_alignments) o.alignments = align;
-      ConvertPluginOptions plugins;
-      plugins.detect = std::make_unique<DlibHogOptions>();  // The default search.
+      PluginOptions plugins(registry);  // Defaults: dlib-hog's default search.
       w = bench::Now(), c = bench::CpuSeconds(true);
       const ConvertSummary s = RunConvert(o, registry, plugins);
       (use_alignments ? with_alignments : detecting)

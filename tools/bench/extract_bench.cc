@@ -25,9 +25,10 @@
 
 #include "pipeline/data_cache.h"
 #include "pipeline/video_reader.h"
+#include "pipeline/option_values.h"
 #include "stages/align/dlib_landmarks68.h"
+#include "pipeline/plugin_options.h"
 #include "stages/builtin_stages.h"
-#include "stages/detect/detect_options.h"
 #include "tools/bench/bench_util.h"
 #include "tools/extract.h"
 
@@ -95,15 +96,12 @@ Result RunOurs(const Case& c, const std::string& clip, const std::string& out, i
   options.threads = c.threads > 0 ? c.threads : threads;
   options.end = frames;
   options.progress = ProgressMode::kOff;
-  auto detect = registry.Get(options.detector).default_options();
-  auto& d = dynamic_cast<DetectOptions&>(*detect);
-  d.scale = c.scale;
-  d.redetect_every = c.redetect;
-  auto align = registry.Get(options.aligner).default_options();
-  auto writer = registry.Get("writer/faces").default_options();
+  PluginOptions plugins(registry);
+  SetOption(*plugins.Get(options.detector), "detect-scale", c.scale);
+  SetOption(*plugins.Get(options.detector), "redetect-every", c.redetect);
   fs::remove_all(out);
   const double cpu0 = CpuSeconds();
-  const ExtractSummary s = RunExtract(options, registry, *detect, *align, *writer);
+  const ExtractSummary s = RunExtract(options, registry, plugins);
   Result r;
   r.frames = s.frames;
   r.with_face = s.frames_with_faces;

@@ -1,4 +1,4 @@
-#include "tools/interrupt.h"
+#include "pipeline/interrupt.h"
 
 #include <signal.h>
 #include <unistd.h>
