@@ -12,6 +12,7 @@ CommandSetup PackFacesCommand();
 CommandSetup SortCommand();
 CommandSetup ScoreCommand();
 CommandSetup LatentCommand();
+CommandSetup PluginsCommand();
 
 std::vector<CommandEntry> BuiltinCommands() {
   return {
@@ -33,6 +34,8 @@ std::vector<CommandEntry> BuiltinCommands() {
        ScoreCommand()},
       {"latent", "The model's code space: outlier faces, interpolation, a 2-D map of faces",
        LatentCommand()},
+      {"plugins", "List the registered plugins of each kind with their options and defaults",
+       PluginsCommand()},
   };
 }
 

@@ -48,6 +48,25 @@ TEST(Cli, PluginOptionsReachEveryCommandUsingThePlugin) {
   }
 }
 
+// `faceswap plugins` lists the registry: every detector of `extract --help`'s choices, each
+// with its own flags; an unknown kind fails naming the kinds.
+TEST(Cli, PluginsListsTheRegistry) {
+  std::string out;
+  ASSERT_EQ(RunCommand(kBin + " plugins detect", &out), 0) << out;
+  for (const char* line : {"detect/dlib-hog", "detect/dlib-mmod", "detect/opencv-haar",
+                           "--haar-cascade", "--threshold (default: 0)"}) {
+    EXPECT_NE(out.find(line), std::string::npos) << line << " missing from:\n" << out;
+  }
+  EXPECT_EQ(out.find("mask/hull"), std::string::npos) << "only the kind asked for";
+  ASSERT_EQ(RunCommand(kBin + " plugins", &out), 0) << out;
+  for (const char* line : {"mask/hull", "--erosion", "writer/video", "--crf", "swap/autoencoder"}) {
+    EXPECT_NE(out.find(line), std::string::npos) << line << " missing from:\n" << out;
+  }
+  EXPECT_EQ(RunCommand(kBin + " plugins nope", &out), 1) << out;
+  EXPECT_NE(out.find("unknown plugin kind 'nope'"), std::string::npos) << out;
+  EXPECT_NE(out.find("detect"), std::string::npos) << out;
+}
+
 TEST(Cli, VersionPrintsVersion) {
   std::string out;
   ASSERT_EQ(RunCommand(kBin + " --version", &out), 0);
