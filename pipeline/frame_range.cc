@@ -46,18 +46,24 @@ bool FrameRange::Read(FrameBatch& batch, int max_frames) {
     started_ = true;
     // Frames before the range are not converted at all (Skip decodes without colour
     // conversion); a passthrough range must deliver them.
-    if (!options_.passthrough && options_.start > 0) inner_->Skip(options_.start);
+    if (!options_.passthrough && options_.start > 0) next_ = inner_->Skip(options_.start);
   }
   const size_t first = batch.size();
   while (static_cast<int>(batch.size() - first) < max_frames && !finished_) {
-    FrameBatch more;
-    const int want = options_.every == 1 && options_.exclude.empty()
-                         ? max_frames - static_cast<int>(batch.size() - first)
-                         : 1;
-    if (!inner_->Read(more, want) || more.empty()) {
+    // Never more than the batch still needs (every frame read may be kept), nor, when
+    // dropping, past `end` (no frame there is decoded for nothing).
+    int64_t want = max_frames - static_cast<int64_t>(batch.size() - first);
+    if (!options_.passthrough && options_.end >= 0) want = std::min(want, options_.end - next_);
+    if (want <= 0) {
       finished_ = true;
       break;
     }
+    FrameBatch more;
+    if (!inner_->Read(more, static_cast<int>(want)) || more.empty()) {
+      finished_ = true;
+      break;
+    }
+    next_ = more.frames.back().index + 1;  // Indices, not counts: lost frames leave gaps.
     for (Frame& frame : more.frames) {
       const bool in = InRange(frame.index);
       if (options_.passthrough) {

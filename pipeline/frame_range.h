@@ -43,6 +43,7 @@ class FrameRange : public FrameSource {
   FrameRangeOptions options_;
   StreamFormat input_;
   bool started_ = false, finished_ = false;
+  int64_t next_ = 0;  // Index after the last frame read from `inner_`.
   int64_t excluded_ = 0;
 };
 

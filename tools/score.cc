@@ -103,9 +103,9 @@ class Interruptible : public FrameSource {
 std::map<int64_t, DetectedFrame> DetectVideo(const std::string& path, const ScoreOptions& o,
                                              const StageRegistry& registry,
                                              const std::string& label) {
-  Interruptible source(OpenFrameSource(path));
+  auto source = OpenFrameSource(path);  // The runner stops on Ctrl-C.
   std::map<int64_t, DetectedFrame> frames;
-  DetectPass(source, o, registry, label, [&](Frame& frame) {
+  DetectPass(*source, o, registry, label, [&](Frame& frame) {
     frames[frame.index] = {frame.index, frame.timestamp, frame.name, LandmarkedFaces(frame)};
   });
   return frames;
