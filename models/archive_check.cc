@@ -6,7 +6,7 @@
 #include <regex>
 #include <sstream>
 
-#include "pipeline/check.h"  // FatalError (header-only part).
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

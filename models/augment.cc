@@ -1,10 +1,12 @@
 #include "models/augment.h"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "pipeline/check.h"  // FatalError (header-only part).
+#include "base/check.h"
 
 namespace faceswap {
 namespace {
@@ -75,6 +77,27 @@ torch::Tensor WeightedColorStats(const torch::Tensor& faces, const torch::Tensor
   return out;
 }
 
+// Thin-plate spline through `centres` (n x K x 2) taking `values` (n x K x 2) there,
+// evaluated at `points` (n x P x 2): n x P x 2. Kernel r^2 log r; a small ridge keeps the
+// system solvable when landmarks coincide (a closed mouth's inner lip points).
+torch::Tensor ThinPlateSpline(const torch::Tensor& centres, const torch::Tensor& values,
+                              const torch::Tensor& points) {
+  auto kernel = [](const torch::Tensor& a, const torch::Tensor& b) {
+    auto d2 = (a.unsqueeze(2) - b.unsqueeze(1)).pow(2).sum(-1);
+    return 0.5 * d2 * torch::log(d2.clamp_min(1e-12));  // r^2 log r = r^2 log(r^2) / 2
+  };
+  const int64_t n = centres.size(0), k = centres.size(1);
+  auto affine = torch::cat({torch::ones({n, k, 1}), centres}, 2);  // n x K x 3
+  auto system = torch::cat(
+      {torch::cat({kernel(centres, centres) + 1e-3 * torch::eye(k).unsqueeze(0), affine}, 2),
+       torch::cat({affine.transpose(1, 2), torch::zeros({n, 3, 3})}, 2)},
+      1);
+  auto coef = at::linalg_solve(system, torch::cat({values, torch::zeros({n, 3, 2})}, 1));
+  auto at_points = torch::cat({torch::ones({n, points.size(1), 1}), points}, 2);
+  return torch::bmm(kernel(points, centres), coef.narrow(1, 0, k)) +
+         torch::bmm(at_points, coef.narrow(1, k, 3));
+}
+
 }  // namespace
 
 at::Generator MakeCpuGenerator(uint64_t seed) {
@@ -96,6 +119,11 @@ Augmenter::Augmenter(const FaceSet& set, const AugmentOptions& options) : option
                                         {set.count, 2, set.height, set.width}, torch::kUInt8),
                        side);
   }
+  if (!set.landmarks.empty()) {
+    landmarks_ = torch::from_blob(const_cast<float*>(set.landmarks.data()), {set.count, 68, 2},
+                                  torch::kFloat32)
+                     .clone();
+  }
   stats_ = WeightedColorStats(faces_, regions_.scalar_type() == torch::kUInt8
                                           ? regions_.narrow(1, 0, 1).to(torch::kFloat32).div(255)
                                           : regions_.narrow(1, 0, 1));
@@ -106,6 +134,41 @@ void Augmenter::SetColorPool(const torch::Tensor& stats) {
     throw FatalError("colour pool must be M x 6 colour statistics with M > 0");
   }
   pool_ = stats.to(torch::kFloat32).contiguous();
+}
+
+void Augmenter::SetLandmarkPool(const torch::Tensor& landmarks) {
+  if (landmarks.dim() != 3 || landmarks.size(1) != 68 || landmarks.size(2) != 2 ||
+      landmarks.size(0) == 0) {
+    throw FatalError("landmark pool must be M x 68 x 2 landmarks with M > 0");
+  }
+  if (!landmarks_.defined()) return;  // This set has none: the random warp stays.
+  pool_landmarks_ = landmarks.to(torch::kFloat32).contiguous();
+  // As faceswap: each face warps toward one of the 10 pool faces closest in landmark space, so
+  // the displacement is a plausible change of face shape, not an arbitrary deformation.
+  const int64_t k = std::min<int64_t>(10, pool_landmarks_.size(0));
+  auto distances = torch::cdist(landmarks_.flatten(1), pool_landmarks_.flatten(1));
+  neighbours_ = std::get<1>(distances.topk(k, 1, /*largest=*/false)).contiguous();
+}
+
+torch::Tensor Augmenter::LandmarkWarp(const torch::Tensor& indices, const torch::Tensor& theta,
+                                      at::Generator& gen) const {
+  const int64_t n = indices.size(0), side = options_.output_size;
+  auto choice = torch::randint(neighbours_.size(1), {n, 1}, gen, torch::kLong);
+  auto pick = neighbours_.index_select(0, indices).gather(1, choice).view({n});
+  auto own = landmarks_.index_select(0, indices);
+  auto other = pool_landmarks_.index_select(0, pick);
+  // The input shows the face with its landmarks at the other face's positions: at an output
+  // point on other[i] it samples the source at own[i]. The crop's corners and edge midpoints
+  // stay put.
+  static const float kAnchors[8][2] = {{-1, -1}, {0, -1}, {1, -1}, {-1, 0},
+                                       {1, 0},   {-1, 1}, {0, 1},  {1, 1}};
+  auto anchors = torch::from_blob(const_cast<float*>(&kAnchors[0][0]), {1, 8, 2}, torch::kFloat32)
+                     .expand({n, 8, 2});
+  auto centres = torch::cat({other, anchors}, 1);
+  auto values = torch::cat({own - other, torch::zeros({n, 8, 2})}, 1);
+  // The grid holds source coordinates: the displacement is a function of those.
+  auto grid = F::affine_grid(theta, {n, 3, side, side}, /*align_corners=*/false);
+  return ThinPlateSpline(centres, values, grid.view({n, side * side, 2})).view({n, side, side, 2});
 }
 
 TrainingBatch Augmenter::Random(int batch_size, at::Generator& generator) const {
@@ -129,7 +192,9 @@ TrainingBatch Augmenter::Augment(const torch::Tensor& indices, at::Generator& ge
                             1);
   // Smooth random warp: 5x5 Gaussian displacements upsampled bicubically to the crop.
   torch::Tensor warp;
-  if (o.warp > 0) {
+  if (warps_to_landmarks()) {
+    warp = LandmarkWarp(indices, theta, gen);
+  } else if (o.warp > 0) {
     auto coarse = torch::randn({n, 2, 5, 5}, gen, torch::kFloat32) * (o.warp * o.coverage);
     warp = F::interpolate(coarse, F::InterpolateFuncOptions()
                                       .size(std::vector<int64_t>{o.output_size, o.output_size})

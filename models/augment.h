@@ -1,6 +1,6 @@
 // Training-sample preparation with tensor ops (no image library): coverage crop, random
-// similarity transform and flip, a smooth random warp of the INPUT only (the target is the
-// unwarped face), colour jitter. Includes <torch/torch.h>.
+// similarity transform and flip, a smooth random warp (or a warp to another identity's
+// landmarks) of the INPUT only (the target is the unwarped face), colour jitter. Includes <torch/torch.h>.
 #pragma once
 
 #include <string>
@@ -44,7 +44,19 @@ class Augmenter {
   // the other identities' faces. Call before the augmenter is shared with threads.
   void SetColorPool(const torch::Tensor& stats);
 
+  // Per face: its 68 landmarks (float N x 68 x 2, FaceSet::landmarks), undefined when the set
+  // came without them.
+  const torch::Tensor& landmarks() const { return landmarks_; }
+  // The landmark sets (M x 68 x 2, as landmarks()) that warp_to_landmarks warps faces toward:
+  // the other identities' faces. Each face keeps its nearest ones. Call before sharing.
+  void SetLandmarkPool(const torch::Tensor& landmarks);
+  // Whether warp_to_landmarks is in effect (the option, this set's and a pool's landmarks).
+  bool warps_to_landmarks() const { return options_.warp_to_landmarks && neighbours_.defined(); }
+
  private:
+  // The warp_to_landmarks displacement of each sample's input grid (N x S x S x 2).
+  torch::Tensor LandmarkWarp(const torch::Tensor& indices, const torch::Tensor& theta,
+                             at::Generator& generator) const;
   // recolor: N x 6 per-channel gain and offset applied before the jitter (undefined = none).
   TrainingBatch Sample(const torch::Tensor& indices, const torch::Tensor& theta,
                        const torch::Tensor& warp, const torch::Tensor& recolor,
@@ -55,6 +67,9 @@ class Augmenter {
   torch::Tensor regions_;  // uint8 N x 2 x R x R (per face), or float 1 x 2 x R x R (template).
   torch::Tensor stats_;    // N x 6, see color_stats().
   torch::Tensor pool_;     // M x 6, see SetColorPool() (undefined: no colour transfer).
+  torch::Tensor landmarks_;       // N x 68 x 2, see landmarks().
+  torch::Tensor pool_landmarks_;  // M x 68 x 2, see SetLandmarkPool().
+  torch::Tensor neighbours_;      // long N x k: each face's nearest pool faces.
 };
 
 at::Generator MakeCpuGenerator(uint64_t seed);

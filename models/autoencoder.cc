@@ -1,7 +1,7 @@
 #include "models/autoencoder.h"
 
+#include "base/check.h"
 #include "models/conv.h"
-#include "pipeline/check.h"  // FatalError (header-only part).
 
 namespace faceswap {
 

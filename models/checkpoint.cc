@@ -13,8 +13,9 @@
 #include <functional>
 #include <sstream>
 
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "models/archive_check.h"
-#include "pipeline/check.h"  // FatalError (header-only part).
 
 namespace faceswap {
 namespace {
@@ -23,60 +24,17 @@ namespace fs = std::filesystem;
 
 constexpr const char* kCheckpointExpected = "expected a file written by 'faceswap train'";
 
-void Fsync(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) {
-    throw FatalError("cannot open '" + path.string() + "' to sync it: " + std::strerror(errno));
-  }
-  const int rc = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  if (rc != 0) {
-    throw FatalError("cannot sync '" + path.string() + "' to disk: " + std::strerror(error));
-  }
-}
-
-using ByteWriter = std::function<size_t(const void*, size_t)>;
-
-// Creates `path` and lets `save` write it through a ByteWriter of plain write(2) calls, then
-// fsyncs and closes it. A failed write, sync or close (a full disk) throws FatalError naming
-// the path and the system's reason, not the serialiser's generic "file write failed". After
-// a failed write the ByteWriter still reports every byte as written: LibTorch's zip writer
-// throws from its destructor on a short write, which would abort the process.
-void WriteChecked(const fs::path& path, const std::function<void(const ByteWriter&)>& save) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw FatalError("cannot write '" + path.string() + "': " + std::strerror(errno));
-  int error = 0;
-  const ByteWriter writer = [&](const void* data, size_t size) -> size_t {
-    static const char kZeros[4096] = {};
-    size_t done = 0;
-    while (error == 0 && done < size) {
-      const char* from = data ? static_cast<const char*>(data) + done : kZeros;
-      const size_t chunk = data ? size - done : std::min(size - done, sizeof kZeros);
-      const ssize_t n = ::write(fd, from, chunk);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        error = n < 0 ? errno : EIO;
-      } else {
-        done += static_cast<size_t>(n);
-      }
-    }
-    return size;
-  };
-  std::exception_ptr failure;
-  try {
-    save(writer);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (!failure && error == 0 && ::fsync(fd) != 0) error = errno;
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error != 0) throw FatalError("cannot write '" + path.string() + "': " + std::strerror(error));
-  if (failure) std::rethrow_exception(failure);
+// Files inside a checkpoint's temporary folder: written and fsynced with base's checked writer
+// (a full disk names the file and the reason, not the serialiser's generic message).
+template <typename Value>
+void SaveFile(const fs::path& path, const Value& value) {
+  WriteStream(
+      path.string(), [&](const ByteSink& sink) { torch::save(value, sink); },
+      "'" + path.string() + "'", /*sync=*/true);
 }
 
 void WriteText(const fs::path& path, const std::string& text) {
-  WriteChecked(path, [&](const ByteWriter& write) { write(text.data(), text.size()); });
+  WriteBytes(path.string(), text.data(), text.size(), "'" + path.string() + "'", /*sync=*/true);
 }
 
 std::string CheckpointName(int64_t iteration) {
@@ -128,8 +86,10 @@ void SaveCheckpoint(const std::string& dir, ModelInfo& info, Autoencoder& model,
   const fs::path root(dir);
   fs::create_directories(root);
   const std::string name = CheckpointName(info.iteration);
-  const fs::path temp = root / (name + ".tmp");
-  fs::remove_all(temp);
+  const fs::path final_dir = root / name;
+  // A killed earlier run's temporary folders and files (its process is gone).
+  RemoveStaleTemps(root.string());
+  const fs::path temp = CreateTempFolder(final_dir.string());
   // A failed save (full disk, I/O error) removes its temp folder: nothing partial is left and
   // model.json still names the previous, complete checkpoint.
   struct RemoveUnlessDone {
@@ -140,13 +100,11 @@ void SaveCheckpoint(const std::string& dir, ModelInfo& info, Autoencoder& model,
       if (!done) fs::remove_all(path, ec);
     }
   } temp_guard{temp};
-  fs::create_directories(temp);
   auto written = [&](const fs::path& file) {
     if (options.after_file) options.after_file(file.filename().string());
   };
-  // The file is fsynced by WriteChecked.
   auto save = [&](const fs::path& file, const auto& value) {
-    WriteChecked(file, [&](const ByteWriter& write) { torch::save(value, write); });
+    SaveFile(file, value);
     written(file);
   };
   save(temp / "encoder.pt", model->encoder);
@@ -156,8 +114,7 @@ void SaveCheckpoint(const std::string& dir, ModelInfo& info, Autoencoder& model,
   if (optimizer) save(temp / "optimizer.pt", *optimizer);
   WriteText(temp / "history.csv", history_csv);
   written(temp / "history.csv");
-  Fsync(temp);
-  const fs::path final_dir = root / name;
+  SyncPath(temp.string());
   if (fs::exists(final_dir)) {
     // A re-save at the same iteration (e.g. the exit save right after a periodic one, or after
     // a rollback): model.json may name this folder, so swap old and new atomically instead of
@@ -177,29 +134,22 @@ void SaveCheckpoint(const std::string& dir, ModelInfo& info, Autoencoder& model,
     fs::rename(temp, final_dir);
   }
   temp_guard.done = true;
-  Fsync(root);
+  SyncPath(root.string());
 
   ModelInfo next = info;
   next.checkpoint = name;
-  const fs::path json_temp = root / "model.json.tmp";
-  RemoveUnlessDone json_guard{json_temp};
-  WriteText(json_temp, next.ToJson());
-  if (options.after_file) options.after_file("model.json.tmp");
-  fs::rename(json_temp, root / kModelFile);
-  json_guard.done = true;
-  Fsync(root);
+  PendingFile json((root / kModelFile).string());
+  WriteText(json.temp_path(), next.ToJson());
+  if (options.after_file) options.after_file(kModelFile);  // Before the rename.
+  json.Commit(/*sync=*/false);  // WriteText synced it.
+  SyncPath(root.string());
   info = next;
 
-  // Rotation: keep the newest `keep` complete checkpoints; clear stale temp folders.
+  // Rotation: keep the newest `keep` complete checkpoints.
   std::vector<fs::path> checkpoints;
   for (const auto& entry : fs::directory_iterator(root)) {
     const std::string n = entry.path().filename().string();
-    if (!entry.is_directory() || n.rfind("ckpt-", 0) != 0) continue;
-    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0) {
-      fs::remove_all(entry.path());
-    } else {
-      checkpoints.push_back(entry.path());
-    }
+    if (entry.is_directory() && n.rfind("ckpt-", 0) == 0) checkpoints.push_back(entry.path());
   }
   std::sort(checkpoints.begin(), checkpoints.end());
   const size_t keep = static_cast<size_t>(std::max(1, options.keep));

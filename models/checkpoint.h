@@ -28,8 +28,8 @@ class NonFiniteError : public std::runtime_error {
 
 struct SaveOptions {
   int keep = 3;  // Complete checkpoints kept (oldest deleted).
-  // Test hook: called after each file is written (with its name); a throw simulates a crash
-  // in the middle of a save.
+  // Test hook: called after each file is written (with its name; "model.json" when its
+  // temporary file is written, before the rename); a throw simulates a crash mid-save.
   std::function<void(const std::string& file)> after_file;
 };
 

@@ -6,8 +6,9 @@
 
 #include <torch/torch.h>
 
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "models/archive_check.h"
-#include "pipeline/check.h"  // FatalError (header-only part; models/ does not link pipeline/)
 
 namespace faceswap {
 
@@ -22,6 +23,13 @@ std::string FaceSet::Check() const {
     return "face set '" + name + "' has " + std::to_string(regions.size()) +
            " region bytes, expected count x 2 x height x width";
   }
+  if (!landmarks.empty() && landmarks.size() != static_cast<size_t>(count) * 68 * 2) {
+    return "face set '" + name + "' has " + std::to_string(landmarks.size()) +
+           " landmark values, expected count x 68 x 2";
+  }
+  if (!landmarks.empty() && regions.empty()) {
+    return "face set '" + name + "' has landmarks but no region maps";
+  }
   return "";
 }
 
@@ -34,9 +42,15 @@ void SaveFaceSet(const FaceSet& set, const std::string& path) {
     tensors.push_back(torch::from_blob(const_cast<uint8_t*>(set.regions.data()),
                                        {set.count, 2, set.height, set.width}, torch::kUInt8));
   }
-  const std::string temp = path + ".tmp";
-  torch::save(tensors, temp);
-  std::filesystem::rename(temp, path);
+  if (!set.landmarks.empty()) {  // Key "2": only with regions (Check()).
+    tensors.push_back(torch::from_blob(const_cast<float*>(set.landmarks.data()),
+                                       {set.count, 68, 2}, torch::kFloat32));
+  }
+  PendingFile file(path);
+  WriteStream(
+      file.temp_path(), [&](const ByteSink& sink) { torch::save(tensors, sink); },
+      "face set '" + path + "'");
+  file.Commit();
 }
 
 FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
@@ -82,6 +96,19 @@ FaceSet LoadFaceSet(const std::string& path, const std::string& name) {
     }
     set.regions.resize(regions.numel());
     std::memcpy(set.regions.data(), regions.data_ptr<uint8_t>(), set.regions.size());
+  }
+  if (tensors.size() > 2) {
+    const auto landmarks = tensors[2].defined() && stored(tensors[2]) ? tensors[2].contiguous()
+                                                                      : torch::Tensor();
+    if (!landmarks.defined() || landmarks.scalar_type() != torch::kFloat32 ||
+        landmarks.sizes() != torch::IntArrayRef({set.count, 68, 2}) ||
+        !torch::isfinite(landmarks).all().item<bool>()) {
+      throw FatalError("packed face set '" + path +
+                       "' has unreadable landmarks: expected float N x 68 x 2");
+    }
+    set.landmarks.resize(landmarks.numel());
+    std::memcpy(set.landmarks.data(), landmarks.data_ptr<float>(),
+                set.landmarks.size() * sizeof(float));
   }
   if (const std::string error = set.Check(); !error.empty()) {
     throw FatalError("packed face set '" + path + "': " + error);

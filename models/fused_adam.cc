@@ -8,7 +8,7 @@
 
 #include <ATen/Parallel.h>
 
-#include "pipeline/check.h"  // FatalError (header-only part).
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

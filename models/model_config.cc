@@ -11,7 +11,7 @@
 #include <memory>
 #include <sstream>
 
-#include "pipeline/check.h"  // FatalError (header-only part).
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

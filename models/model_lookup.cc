@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/check.h"
 #include "models/model_config.h"
-#include "pipeline/check.h"  // FatalError (header-only part).
 
 namespace faceswap {
 namespace fs = std::filesystem;

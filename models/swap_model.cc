@@ -5,30 +5,19 @@
 
 #include <torch/torch.h>
 
+#include "base/check.h"
 #include "models/augment.h"
 #include "models/autoencoder.h"
 #include "models/checkpoint.h"
-#include "pipeline/check.h"
+#include "models/device.h"
 
 namespace faceswap {
 namespace {
 
-torch::Device PickDevice(const std::string& name, const std::string& dir) {
-  if (name == "cpu") return torch::kCPU;
-  if (name == "cuda" || name == "auto") {
-    if (torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
-    if (name == "cuda") {
-      throw FatalError("--device cuda for " + dir + ": this LibTorch build sees no CUDA device");
-    }
-    return torch::kCPU;
-  }
-  throw FatalError("invalid value '" + name + "' for option 'device': choose from auto, cpu, cuda");
-}
-
 class TorchSwapModel : public SwapModel {
  public:
   TorchSwapModel(const std::string& dir, const std::string& device)
-      : info_(ReadModelInfo(dir)), device_(PickDevice(device, dir)) {
+      : info_(ReadModelInfo(dir)), device_(PickDevice(device)) {
     AutoencoderOptions o;
     o.architecture = info_.architecture;
     o.identities = static_cast<int>(info_.identities.size());
@@ -134,6 +123,7 @@ class TorchSwapModel : public SwapModel {
     c10::InferenceMode inference;
     FaceSet plain = faces;
     plain.regions.clear();  // The template, see ReconstructionErrors().
+    plain.landmarks.clear();  // Only training's warp uses them.
     AugmentOptions o;
     o.output_size = info_.input_size;
     o.coverage = info_.coverage;

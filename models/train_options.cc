@@ -1,6 +1,7 @@
 #include "models/train_options.h"
 
-#include "pipeline/check.h"  // OptionCheck (header-only).
+#include "base/check.h"
+#include "base/device_choice.h"
 
 namespace faceswap {
 std::string AugmentOptions::Check() const {
@@ -28,7 +29,7 @@ std::string LossOptions::Check() const {
 std::string TrainOptions::Check() const {
   std::string e = OptionCheck()
                       .OneOf("model", architecture, {"original", "lite", "hq"})
-                      .OneOf("device", device, {"auto", "cpu", "cuda"})
+                      .OneOf("device", device, DeviceChoices())
                       .OneOf("precision", precision, {"auto", "fp32", "bf16"})
                       .Range("batch-size", batch_size, 1, 4096)
                       .Range("lr", learning_rate, 1e-9, 1.0)

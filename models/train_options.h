@@ -14,6 +14,10 @@ struct AugmentOptions {
   double shift = 0.05;            // Shift uniform in +- this fraction of the crop.
   bool flip = true;               // Horizontal flip with probability 1/2.
   double warp = 0.06;             // Std of the random warp grid (fraction of the crop half-side).
+  // Warp the input so its landmarks move to those of a similar face of another identity (one of
+  // the 10 nearest), instead of the random warp (faceswap's -M, "warp to landmarks"): the
+  // encoder sees every identity's face shapes. Needs landmarks for every identity's faces.
+  bool warp_to_landmarks = false;
   double color = 0.08;            // Brightness/contrast/channel jitter amplitude (0 = off).
   // Probability that a sample is recoloured to the colour statistics (per-channel mean and std
   // inside the face) of a random face of another identity, input and target alike (0 = off).

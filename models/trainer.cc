@@ -14,13 +14,14 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include "base/check.h"
 #include "models/augment.h"
 #include "models/autoencoder.h"
 #include "models/batch_feeder.h"
 #include "models/checkpoint.h"
+#include "models/device.h"
 #include "models/fused_adam.h"
 #include "models/losses.h"
-#include "pipeline/check.h"
 
 namespace faceswap {
 namespace {
@@ -79,17 +80,6 @@ std::vector<std::vector<double>> ParseHistory(const std::string& text) {
     if (!row.empty()) rows.push_back(row);
   }
   return rows;
-}
-
-torch::Device ResolveDevice(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
-  if (name == "cuda") {
-    throw FatalError(
-        "--device cuda: no CUDA device is available (this needs a CUDA LibTorch, chosen with "
-        "Torch_DIR at configure time, and a visible GPU); use --device cpu");
-  }
-  return torch::kCPU;
 }
 
 // A CPU training step frees and reallocates the same few hundred MB of activations and
@@ -218,7 +208,7 @@ Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
   uint64_t seed = o.seed >= 0 ? static_cast<uint64_t>(o.seed) : std::random_device{}();
   torch::manual_seed(seed);
 
-  m.device = ResolveDevice(o.device);
+  m.device = PickDevice(o.device);
   std::string features;
   bool amx = false;
   const bool cpu_bf16 = CpuHasBf16(&features, &amx);
@@ -274,6 +264,13 @@ Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
       if (j != i) others.push_back(augmenters[j]->color_stats());
     }
     augmenters[i]->SetColorPool(torch::cat(others));
+    std::vector<torch::Tensor> shapes;  // Warp-to-landmarks draws from the others' landmarks.
+    for (size_t j = 0; j < augmenters.size(); ++j) {
+      if (j != i && augmenters[j]->landmarks().defined()) {
+        shapes.push_back(augmenters[j]->landmarks());
+      }
+    }
+    if (!shapes.empty()) augmenters[i]->SetLandmarkPool(torch::cat(shapes));
     m.augmenters.push_back(augmenters[i]);
     // Distinct stream per identity and per resumed iteration count.
     m.feeders.push_back(std::make_unique<BatchFeeder>(

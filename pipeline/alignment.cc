@@ -3,7 +3,7 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 

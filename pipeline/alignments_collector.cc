@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

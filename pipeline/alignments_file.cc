@@ -1,7 +1,5 @@
 #include "pipeline/alignments_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -11,9 +9,9 @@
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <random>
 
-#include "pipeline/check.h"
+#include "base/check.h"
+#include "base/pending_file.h"
 
 namespace faceswap {
 namespace {
@@ -174,20 +172,6 @@ bool ParseVersion(const std::string& v, int* major, int* minor) {
 
 std::string ErrnoText() { return std::strerror(errno); }
 
-// Writes all of `data` to `fd`; false on error (errno set).
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 std::string ReadAllMaybeGzip(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -220,6 +204,27 @@ std::string ReadAllMaybeGzip(const std::string& path) {
     throw FatalError("alignments file '" + path + "' is truncated or corrupt (gzip: " + msg + ")");
   }
   return text;
+}
+
+// The gzip file format of `text` (what gzip -6 writes), for a .json.gz alignments file.
+std::string Gzip(const std::string& text) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw FatalError("cannot start gzip compression (zlib: out of memory)");
+  }
+  std::string out(deflateBound(&z, text.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    throw FatalError("gzip compression failed (zlib code " + std::to_string(rc) + ")");
+  }
+  return out;
 }
 
 }  // namespace
@@ -321,48 +326,8 @@ Alignments AlignmentsFromJson(const std::string& text, const std::string& what) 
 
 void WriteAlignments(const std::string& path, const Alignments& alignments) {
   const std::string text = AlignmentsToJson(alignments);
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw FatalError("cannot write alignments file '" + path + "': folder '" + dir.string() +
-                     "' does not exist");
-  }
-  std::random_device rd;
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw FatalError("cannot write alignments file '" + path + "': " + ErrnoText());
-  bool ok = true;
-  std::string error;
-  if (EndsWith(path, ".gz")) {
-    gzFile gz = gzdopen(::dup(fd), "wb6");
-    ok = gz != nullptr;
-    if (ok) {
-      ok = gzwrite(gz, text.data(), static_cast<unsigned>(text.size())) ==
-           static_cast<int>(text.size());
-      ok = (gzclose(gz) == Z_OK) && ok;
-    }
-    if (!ok) error = std::string("gzip write failed: ") + ErrnoText();
-  } else {
-    ok = WriteAll(fd, text.data(), text.size());
-    if (!ok) error = ErrnoText();
-  }
-  if (ok && ::fsync(fd) != 0) {
-    ok = false;
-    error = ErrnoText();
-  }
-  if (::close(fd) != 0 && ok) {  // NFS and some FUSE file systems report a full disk here.
-    ok = false;
-    error = ErrnoText();
-  }
-  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    ok = false;
-    error = ErrnoText();
-  }
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    throw FatalError("cannot write alignments file '" + path + "': " + error);
-  }
+  const std::string bytes = EndsWith(path, ".gz") ? Gzip(text) : text;
+  WriteFileAtomically(path, bytes, "alignments file '" + path + "'");
 }
 
 Alignments ReadAlignments(const std::string& path) {

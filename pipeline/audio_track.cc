@@ -11,7 +11,7 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 

@@ -13,7 +13,7 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap::ffmpeg {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 

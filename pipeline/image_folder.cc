@@ -10,7 +10,7 @@ extern "C" {
 
 #include <spdlog/spdlog.h>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/video_reader.h"
 
 namespace faceswap {

@@ -4,8 +4,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <vector>
 
-#include "pipeline/check.h"
-#include "pipeline/pending_file.h"
+#include "base/check.h"
+#include "base/pending_file.h"
 
 namespace faceswap {
 namespace fs = std::filesystem;
@@ -29,6 +29,7 @@ ImageFolderWriter::ImageFolderWriter(std::string folder, ImageFolderWriterOption
   }
   // Fails now (naming the folder) rather than at the first frame when it is not writable.
   PendingFile probe((fs::path(folder_) / "probe").string());
+  RemoveStaleTemps(folder_);  // Images of a killed earlier run, never renamed.
 }
 
 ImageFolderWriter::~ImageFolderWriter() {

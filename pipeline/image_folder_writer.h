@@ -51,7 +51,7 @@ class ImageFolderWriter {
 };
 
 // Writes one image file (format from the extension, e.g. .png) encoded in memory, under a
-// temporary name renamed into place (pipeline/pending_file.h): a full disk is an error naming
+// temporary name renamed into place (base/pending_file.h): a full disk is an error naming
 // the file (cv::imwrite may not notice a failed flush) and no partial file is left.
 void WriteImageFile(const std::string& path, const cv::Mat& image,
                     const std::vector<int>& params = {}, bool sync = true);

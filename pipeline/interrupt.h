@@ -5,7 +5,7 @@
 // handler resets itself (SA_RESETHAND), so a second signal ends the process at once.
 #pragma once
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 

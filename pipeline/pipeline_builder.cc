@@ -1,6 +1,6 @@
 #include "pipeline/pipeline_builder.h"
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

@@ -2,7 +2,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/stage.h"
 
 namespace faceswap {

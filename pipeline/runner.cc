@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/interrupt.h"
 #include "pipeline/ordered_queue.h"
 

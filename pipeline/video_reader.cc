@@ -10,7 +10,7 @@
 #include <opencv2/core.hpp>
 #include <set>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/ffmpeg_util.h"
 
 extern "C" {

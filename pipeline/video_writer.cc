@@ -17,10 +17,10 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "pipeline/audio_track.h"
-#include "pipeline/check.h"
 #include "pipeline/ffmpeg_util.h"
-#include "pipeline/pending_file.h"
 #include "pipeline/yuv_paste.h"
 
 namespace faceswap {
@@ -158,6 +158,8 @@ void VideoWriter::Impl::Open() {
   nominal_duration = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(rate), in_tb));
 
   file = std::make_unique<PendingFile>(path);
+  // A killed earlier run's partial videos in this folder (their processes are gone).
+  RemoveStaleTemps(FolderOf(path));
   AVFormatContext* raw = nullptr;
   if (int ret = avformat_alloc_output_context2(&raw, nullptr, muxer, file->temp_path().c_str());
       ret < 0) {

@@ -8,23 +8,23 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "pipeline/alignments_file.h"
-#include "pipeline/check.h"
+#include "pipeline/face_files.h"
 #include "pipeline/face_metadata.h"
 #include "pipeline/image_folder_writer.h"
-#include "pipeline/pending_file.h"
+#include "pipeline/interrupt.h"
 #include "pipeline/progress.h"
 #include "pipeline/video_reader.h"
-#include "pipeline/face_files.h"
 #include "tools/command.h"
-#include "pipeline/interrupt.h"
 
 namespace faceswap {
 namespace {
@@ -225,49 +225,45 @@ int Export(const std::string& path, const std::string& output) {
   if (!csv && !json) {
     throw FatalError("cannot export to '" + output + "': expected a .csv or .json file name");
   }
-  PendingFile file(output);
-  {
-    std::ofstream out(file.temp_path());
-    if (csv) {
-      out << "source,frame,timestamp,face,score,box_x,box_y,box_w,box_h";
-      for (int i = 0; i < kNumLandmarks; ++i) out << ",x" << i << ",y" << i;
-      out << "\n";
-      for (const auto& s : a.sources) {
-        for (const auto& f : s.frames) {
-          for (size_t k = 0; k < f.faces.size(); ++k) {
-            const Face& face = f.faces[k];
-            if (face.landmarks.size() != kNumLandmarks) continue;
-            out << '"' << s.path << "\"," << f.index << ',' << f.timestamp << ',' << k << ','
-                << face.score << ',' << face.box.x << ',' << face.box.y << ',' << face.box.width
-                << ',' << face.box.height;
-            for (const auto& p : face.landmarks) out << ',' << p.x << ',' << p.y;
-            out << "\n";
-          }
+  std::ostringstream out;
+  if (csv) {
+    out << "source,frame,timestamp,face,score,box_x,box_y,box_w,box_h";
+    for (int i = 0; i < kNumLandmarks; ++i) out << ",x" << i << ",y" << i;
+    out << "\n";
+    for (const auto& s : a.sources) {
+      for (const auto& f : s.frames) {
+        for (size_t k = 0; k < f.faces.size(); ++k) {
+          const Face& face = f.faces[k];
+          if (face.landmarks.size() != kNumLandmarks) continue;
+          out << '"' << s.path << "\"," << f.index << ',' << f.timestamp << ',' << k << ','
+              << face.score << ',' << face.box.x << ',' << face.box.y << ',' << face.box.width
+              << ',' << face.box.height;
+          for (const auto& p : face.landmarks) out << ',' << p.x << ',' << p.y;
+          out << "\n";
         }
       }
-    } else {
-      nlohmann::json rows = nlohmann::json::array();
-      for (const auto& s : a.sources) {
-        for (const auto& f : s.frames) {
-          for (size_t k = 0; k < f.faces.size(); ++k) {
-            const Face& face = f.faces[k];
-            nlohmann::json lm = nlohmann::json::array();
-            for (const auto& p : face.landmarks) lm.push_back({p.x, p.y});
-            rows.push_back({{"source", s.path},
-                            {"frame", f.index},
-                            {"timestamp", f.timestamp},
-                            {"face", k},
-                            {"score", face.score},
-                            {"box", {face.box.x, face.box.y, face.box.width, face.box.height}},
-                            {"landmarks", std::move(lm)}});
-          }
-        }
-      }
-      out << rows.dump(1) << "\n";
     }
-    if (!out) throw FatalError("cannot write '" + output + "'");
+  } else {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& s : a.sources) {
+      for (const auto& f : s.frames) {
+        for (size_t k = 0; k < f.faces.size(); ++k) {
+          const Face& face = f.faces[k];
+          nlohmann::json lm = nlohmann::json::array();
+          for (const auto& p : face.landmarks) lm.push_back({p.x, p.y});
+          rows.push_back({{"source", s.path},
+                          {"frame", f.index},
+                          {"timestamp", f.timestamp},
+                          {"face", k},
+                          {"score", face.score},
+                          {"box", {face.box.x, face.box.y, face.box.width, face.box.height}},
+                          {"landmarks", std::move(lm)}});
+        }
+      }
+    }
+    out << rows.dump(1) << "\n";
   }
-  file.Commit();
+  WriteFileAtomically(output, out.str());
   spdlog::info("export: wrote '{}'", output);
   return 0;
 }

@@ -6,11 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "base/check.h"
+#include "base/device_choice.h"
+#include "base/pending_file.h"
 #include "models/model_config.h"
-#include "pipeline/check.h"
 #include "pipeline/frame_range.h"
 #include "pipeline/option_values.h"
-#include "pipeline/pending_file.h"
 #include "pipeline/pipeline_builder.h"
 #include "pipeline/run_records.h"
 #include "pipeline/video_reader.h"
@@ -27,7 +28,7 @@ std::string ConvertOptions::Check() const {
       .That(!model.empty(), "option 'model' is empty: expected a folder written by faceswap train")
       .Include(Range().Check())
       .Range("batch", batch, 1, 256)
-      .OneOf("device", device, {"auto", "cpu", "cuda"})
+      .OneOf("device", device, DeviceChoices())
       .Range("threads", threads, 0, 256)
       .Error();
 }
@@ -106,13 +107,8 @@ void WriteManifest(const ConvertOptions& options, const ModelInfo& info, PluginO
       {"stages", stages},
       {"plugin_options", std::move(plugin_options)},
       {"frames", std::move(frames)}};
-  PendingFile pending(options.manifest);
-  {
-    std::ofstream out(pending.temp_path());
-    out << manifest.dump(1) << "\n";
-    if (!out) throw FatalError("cannot write manifest " + options.manifest);
-  }
-  pending.Commit();
+  WriteFileAtomically(options.manifest, manifest.dump(1) + "\n",
+                      "manifest '" + options.manifest + "'");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 #include <spdlog/spdlog.h>
 
+#include "base/device_choice.h"
 #include "pipeline/plugin_options.h"
 #include "tools/cli_binder.h"
 #include "tools/command.h"
@@ -47,7 +48,7 @@ CommandSetup ConvertCommand() {
     sub.add_option("--batch", o->batch, "Frames per batch (their faces go through the model together)")
         ->capture_default_str();
     sub.add_option("--device", o->device, "auto (CUDA when available), cpu or cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->check(CLI::IsMember(DeviceChoices()))
         ->capture_default_str();
     sub.add_option("--mask-out", o->mask_out,
                    "Research: folder for one PNG per frame marking the pixels that were changed")

@@ -6,8 +6,8 @@
 #include <exception>
 #include <filesystem>
 
+#include "base/check.h"
 #include "pipeline/alignments_collector.h"
-#include "pipeline/check.h"
 #include "pipeline/face_files.h"
 #include "pipeline/frame_range.h"
 #include "pipeline/interrupt.h"

@@ -4,7 +4,7 @@
 #include <memory>
 #include <opencv2/core.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/plugin_options.h"
 #include "tools/cli_binder.h"
 #include "tools/command.h"

@@ -8,9 +8,9 @@
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/check.h"
-#include "tools/face_regions.h"
+#include "base/check.h"
 #include "pipeline/interrupt.h"
+#include "tools/face_regions.h"
 
 namespace faceswap {
 namespace {

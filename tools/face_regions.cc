@@ -7,8 +7,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "pipeline/alignments_file.h"
-#include "stages/mask/landmark_mask.h"
 #include "pipeline/face_files.h"
+#include "stages/mask/landmark_mask.h"
 
 namespace faceswap {
 namespace {
@@ -66,11 +66,17 @@ bool AddLandmarkRegions(const std::string& folder, const std::vector<std::string
   const double scale = static_cast<double>(set.width) / alignments.convention.size;
   const size_t plane = static_cast<size_t>(set.width) * set.height;
   std::vector<uint8_t> regions(2 * plane * set.count);
+  std::vector<float> normalised;  // FaceSet::landmarks
+  normalised.reserve(static_cast<size_t>(set.count) * 68 * 2);
   for (size_t k = 0; k < files.size(); ++k) {
     auto it = landmarks.find(fs::path(files[k]).filename().string());
     if (it == landmarks.end()) return false;
     std::vector<cv::Point2f> points = it->second;
-    for (auto& q : points) q *= scale;
+    for (auto& q : points) {
+      q *= scale;
+      normalised.push_back(static_cast<float>((2 * q.x + 1) / set.width - 1));
+      normalised.push_back(static_cast<float>((2 * q.y + 1) / set.height - 1));
+    }
     cv::Mat face;
     LandmarkMask(MaskShape::kHull, points, size).convertTo(face, CV_8UC1, 255);
     const cv::Mat features = EyesAndMouth(points, size);
@@ -79,6 +85,7 @@ bool AddLandmarkRegions(const std::string& folder, const std::vector<std::string
     std::memcpy(out + plane, features.data, plane);
   }
   set.regions = std::move(regions);
+  set.landmarks = std::move(normalised);
   return true;
 }
 

@@ -11,9 +11,9 @@
 namespace faceswap {
 
 // Looks for alignments.json(.gz) in `folder` and, when every image in `files` (the ones
-// loaded into `set`, in order) has landmarks there, fills set.regions and returns true. Returns
-// false (set unchanged) when there is no alignments file or some face is not in it; throws
-// FatalError when the alignments file is unreadable.
+// loaded into `set`, in order) has landmarks there, fills set.regions and set.landmarks and
+// returns true. Returns false (set unchanged) when there is no alignments file or some face
+// is not in it; throws FatalError when the alignments file is unreadable.
 bool AddLandmarkRegions(const std::string& folder, const std::vector<std::string>& files,
                         FaceSet& set);
 

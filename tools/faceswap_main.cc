@@ -8,12 +8,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "base/check.h"
 #include "models/torch_threads.h"
-#include "pipeline/check.h"
+#include "pipeline/interrupt.h"
 #include "pipeline/runner.h"
 #include "stages/builtin_stages.h"
 #include "tools/command.h"
-#include "pipeline/interrupt.h"
 #include "tools/version.h"
 
 namespace {

@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <numeric>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/check.h"
-#include "pipeline/pending_file.h"
+#include "base/check.h"
+#include "base/pending_file.h"
 
 namespace faceswap {
 namespace {
@@ -83,17 +83,12 @@ std::string CsvField(const std::string& s) {
   return quoted + "\"";
 }
 
-// Writes a text file through `fill`, atomically (pipeline/pending_file.h).
+// Writes a text file through `fill`, atomically (base/pending_file.h).
 template <typename Fill>
 void WriteTextFile(const std::string& path, Fill fill) {
-  PendingFile file(path);
-  {
-    std::ofstream out(file.temp_path());
-    fill(out);
-    out.flush();
-    if (!out) throw FatalError("cannot write '" + path + "'");
-  }
-  file.Commit();
+  std::ostringstream out;
+  fill(out);
+  WriteFileAtomically(path, out.str());
 }
 
 cv::Scalar GroupColour(size_t i) {

@@ -37,7 +37,7 @@ std::vector<RankedFace> RankOutliers(SwapModel& model, const FaceSet& faces,
                                      const std::vector<std::string>& files, int identity,
                                      const std::string& method);
 
-// "rank,file,error" rows, atomically (pipeline/pending_file.h).
+// "rank,file,error" rows, atomically (base/pending_file.h).
 void WriteRankingCsv(const std::string& path, const std::vector<RankedFace>& ranked);
 
 // Moves the first `top` ranked files into `folder` (created), never overwriting: an existing

@@ -13,9 +13,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
+#include "base/device_choice.h"
+#include "base/pending_file.h"  // CheckOutputFolder
 #include "pipeline/image_folder_writer.h"
-#include "pipeline/pending_file.h"  // CheckOutputFolder
 #include "tools/command.h"
 #include "tools/face_loader.h"
 #include "tools/latent.h"
@@ -46,7 +47,7 @@ void AddModelOptions(CLI::App* app, LatentArgs& a, bool identity) {
         ->required();
   }
   app->add_option("--device", a.device, "auto (CUDA when available), cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->check(CLI::IsMember(DeviceChoices()))
       ->capture_default_str();
 }
 

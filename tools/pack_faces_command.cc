@@ -5,8 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/check.h"
 #include "models/face_set.h"
-#include "pipeline/check.h"
 #include "tools/command.h"
 #include "tools/face_loader.h"
 

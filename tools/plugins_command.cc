@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/option_values.h"
 #include "tools/command.h"
 

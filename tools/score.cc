@@ -7,22 +7,21 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <thread>
 
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "pipeline/alignment.h"
-#include "pipeline/check.h"
 #include "pipeline/image_folder_writer.h"
-#include "pipeline/pending_file.h"
+#include "pipeline/interrupt.h"
 #include "pipeline/pipeline_builder.h"
 #include "pipeline/video_reader.h"
 #include "stages/identity/face_descriptor.h"
 #include "stages/identity/reference_set.h"
-#include "pipeline/interrupt.h"
 #include "tools/score_sheet.h"
 #include "tools/version.h"
 
@@ -646,13 +645,8 @@ ScoreReport RunScore(const ScoreOptions& options, const StageRegistry& registry)
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   if (!options.report.empty()) {
-    PendingFile file(options.report);
-    {
-      std::ofstream os(file.temp_path());
-      os << ScoreJson(report).dump(1) << "\n";
-      if (!os) throw FatalError("cannot write report '" + options.report + "'");
-    }
-    file.Commit();
+    WriteFileAtomically(options.report, ScoreJson(report).dump(1) + "\n",
+                        "report '" + options.report + "'");
   }
   if (!options.sheet.empty()) {
     const cv::Mat sheet = ComposeSheet(tiles.Tiles());

@@ -33,16 +33,16 @@
 #include <sstream>
 #include <thread>
 
-#include "pipeline/check.h"
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "pipeline/face_metadata.h"
-#include "pipeline/pending_file.h"
+#include "pipeline/interrupt.h"
 #include "pipeline/progress.h"
 #include "pipeline/runner.h"
 #include "stages/identity/face_descriptor.h"
 #include "stages/identity/reference_set.h"
 #include "tools/command.h"
 #include "tools/face_scores.h"
-#include "pipeline/interrupt.h"
 
 namespace faceswap {
 namespace {
@@ -344,13 +344,9 @@ int RunSort(const SortOptions& o) {
 
   if (o.dry_run) WriteCsv(std::cout, ranked);
   if (!o.csv.empty()) {
-    PendingFile file(o.csv);
-    {
-      std::ofstream out(file.temp_path());
-      WriteCsv(out, ranked);
-      if (!out) throw FatalError("cannot write '" + o.csv + "'");
-    }
-    file.Commit();
+    std::ostringstream out;
+    WriteCsv(out, ranked);
+    WriteFileAtomically(o.csv, out.str());
   }
   if (!o.output.empty()) CopyRanked(o, ranked);
   spdlog::info("sort: ranked {} faces by {}{}{}", ranked.size(), o.by,

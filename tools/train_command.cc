@@ -10,14 +10,15 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "base/check.h"
+#include "base/device_choice.h"
 #include "models/model_config.h"
 #include "models/model_lock.h"
 #include "models/trainer.h"
-#include "pipeline/check.h"
+#include "pipeline/interrupt.h"
 #include "pipeline/progress.h"
 #include "tools/command.h"
 #include "tools/face_loader.h"
-#include "pipeline/interrupt.h"
 #include "tools/train_previews.h"
 
 namespace faceswap {
@@ -114,6 +115,15 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
                  existed ? "model '" + o.model_dir + "' left unchanged"
                          : "no model created, nothing written");
     return 0;
+  }
+  if (o.train.augment.warp_to_landmarks) {
+    for (const FaceSet& set : sets) {
+      if (set.landmarks.empty()) {
+        spdlog::warn("{}: no landmarks for its faces (no extract alignments file): "
+                     "--warp-to-landmarks falls back to the random warp for them",
+                     set.name);
+      }
+    }
   }
   if (!o.timelapse.empty()) fs::create_directories(o.timelapse);
   ModelFolderLock lock(o.model_dir);
@@ -266,6 +276,11 @@ CommandSetup TrainCommand() {
         ->capture_default_str();
     sub.add_option("--warp", t.augment.warp, "Random warp strength of the input (0 = off)")
         ->capture_default_str();
+    sub.add_flag("--warp-to-landmarks,!--no-warp-to-landmarks", t.augment.warp_to_landmarks,
+                 std::string("Instead of the random warp, warp each input face so its landmarks "
+                             "sit where a similar face of another identity has them (needs "
+                             "extract's alignments.json for every identity; default: ") +
+                     (t.augment.warp_to_landmarks ? "on" : "off") + ")");
     sub.add_option("--color", t.augment.color, "Colour jitter amplitude (0 = off)")
         ->capture_default_str();
     sub.add_option("--color-transfer", t.augment.color_transfer,
@@ -277,7 +292,7 @@ CommandSetup TrainCommand() {
     auto no_flip = std::make_shared<bool>(false);
     sub.add_flag("--no-flip", *no_flip, "Disable random horizontal flips");
     sub.add_option("--device", t.device, "auto, cpu or cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->check(CLI::IsMember(DeviceChoices()))
         ->capture_default_str();
     sub.add_option("--precision", t.precision,
                    "auto, fp32 or bf16 (auto: bf16 on CPUs with AVX512-BF16 or AMX and on GPUs, "

@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/image_folder_writer.h"
 
 namespace faceswap {

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/frame_range.h"
 #include "pipeline/pipeline_builder.h"
 #include "pipeline/plugin_options.h"

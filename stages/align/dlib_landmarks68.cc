@@ -12,7 +12,7 @@
 #include <mutex>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

@@ -1,6 +1,6 @@
 #include "stages/detect/detect_options.h"
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 

@@ -18,7 +18,7 @@
 #include <opencv2/dnn.hpp>
 #include <type_traits>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/data_cache.h"
 #include "stages/detect/dlib_detections.h"
 #include "stages/detect/face_search.h"

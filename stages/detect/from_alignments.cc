@@ -3,8 +3,8 @@
 #include <memory>
 #include <unordered_map>
 
+#include "base/check.h"
 #include "pipeline/alignments_file.h"
-#include "pipeline/check.h"
 
 namespace faceswap {
 

@@ -8,7 +8,7 @@
 #include <opencv2/objdetect.hpp>
 #include <sstream>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "stages/detect/face_search.h"
 
 namespace faceswap {

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <optional>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "stages/identity/reference_set.h"
 
 namespace faceswap {

@@ -14,7 +14,7 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/data_cache.h"
 
 namespace faceswap {

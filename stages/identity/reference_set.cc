@@ -14,7 +14,7 @@
 #include <opencv2/imgproc.hpp>
 #include <optional>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/option_values.h"
 #include "stages/align/dlib_landmarks68.h"
 

@@ -1,6 +1,6 @@
 #include "stages/mask/mask_stage.h"
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

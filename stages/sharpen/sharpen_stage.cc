@@ -2,7 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

@@ -4,7 +4,7 @@
 #include <deque>
 #include <limits>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 

@@ -6,8 +6,9 @@
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
+#include "base/check.h"
+#include "base/device_choice.h"
 #include "models/swap_model.h"
-#include "pipeline/check.h"
 
 namespace faceswap {
 
@@ -24,7 +25,7 @@ std::string AutoencoderSwapOptions::Check() const {
   return OptionCheck()
       .That(!model.empty(), "option 'model' is empty: expected a model folder")
       .That(!to.empty(), "option 'to' is empty: expected an identity of the model")
-      .OneOf("device", device, {"auto", "cpu", "cuda"})
+      .OneOf("device", device, DeviceChoices())
       .Range("max-output", max_output, 64, 2048)
       .Error();
 }

@@ -1,14 +1,11 @@
 #include "stages/writer/face_writer.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "pipeline/face_metadata.h"
-#include "pipeline/pending_file.h"
 #include "pipeline/png_text.h"
 
 namespace faceswap {
@@ -24,6 +21,7 @@ class FaceWriter : public Stage {
     folder_ = format.output;
     source_name_ = format.SourceName();
     EnsureWritableFolder(folder_);
+    RemoveStaleTemps(folder_);  // Face files of a killed earlier run, never renamed.
   }
 
   void Process(FrameBatch& batch) override {
@@ -41,8 +39,11 @@ class FaceWriter : public Stage {
         }
         const fs::path path =
             fs::path(folder_) / FaceFileName(source, frame.index, static_cast<int>(i));
-        WriteAtomically(path.string(),
-                        AddPngText(png, kFacePngTextKey, FaceMetadataToJson(Metadata(frame, i))));
+        // Not fsynced per face: the alignments file, written after the faces, is.
+        const std::vector<uchar> bytes =
+            AddPngText(png, kFacePngTextKey, FaceMetadataToJson(Metadata(frame, i)));
+        WriteFileAtomically(path.string(), std::string(bytes.begin(), bytes.end()),
+                            "face image '" + path.string() + "'", /*sync=*/false);
       }
     }
   }
@@ -62,19 +63,6 @@ class FaceWriter : public Stage {
     m.size = face.aligned.cols;
     if (face.identity_distance >= 0) m.identity_distance = face.identity_distance;
     return m;
-  }
-
-  // Temp name, then rename: a failed write or close (a full disk) removes the temp file and
-  // throws naming the face file and the system's reason.
-  static void WriteAtomically(const std::string& path, const std::vector<uchar>& data) {
-    const std::string tmp = path + ".part";
-    const std::string what = "face image '" + path + "'";
-    WriteBytes(tmp, data.data(), data.size(), what);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      const std::string why = std::strerror(errno);
-      std::remove(tmp.c_str());
-      throw FatalError("cannot write " + what + ": " + why);
-    }
   }
 
   FaceWriterOptions options_;

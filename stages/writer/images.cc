@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

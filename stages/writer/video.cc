@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

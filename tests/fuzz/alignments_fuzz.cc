@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/check.h"
 #include "pipeline/alignments_file.h"
-#include "pipeline/check.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace faceswap;

@@ -14,9 +14,9 @@
 
 #include <torch/torch.h>
 
+#include "base/check.h"
 #include "models/autoencoder.h"
 #include "models/checkpoint.h"
-#include "pipeline/check.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace faceswap;

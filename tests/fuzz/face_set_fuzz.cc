@@ -7,8 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "base/check.h"
 #include "models/face_set.h"
-#include "pipeline/check.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace faceswap;

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/check.h"
 #include "models/model_config.h"
-#include "pipeline/check.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace faceswap;

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/video_reader.h"
 #include "tests/fuzz/fuzz_util.h"
 

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <utility>
+
+#include "base/check.h"
 #include "models/batch_feeder.h"
-#include "pipeline/check.h"
 #include "tests/models/test_faces.h"
 
 namespace faceswap {
@@ -167,6 +170,78 @@ TEST(Augment, ColorTransferMovesAFaceToAnotherIdentitysColours) {
   const int64_t n = changed.sum().item<int64_t>();
   EXPECT_GT(n, 8);
   EXPECT_LT(n, 40);
+}
+
+// A dark face with one bright dot at normalised (x, y), and 68 landmarks on a ring around
+// the centre (radius 0.5) plus landmark 30 (the nose tip) on the dot.
+FaceSet DotFace(const std::string& name, float x, float y, float ring_dx) {
+  FaceSet set;
+  set.name = name;
+  set.count = 2;
+  set.height = set.width = 64;
+  set.pixels.assign(static_cast<size_t>(2) * 64 * 64 * 3, 20);
+  set.regions.assign(static_cast<size_t>(2) * 2 * 64 * 64, 255);
+  const int px = static_cast<int>((x + 1) * 32 - 0.5f), py = static_cast<int>((y + 1) * 32 - 0.5f);
+  for (int k = 0; k < 2; ++k) {
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx) {
+        uint8_t* p = &set.pixels[((static_cast<size_t>(k) * 64 + py + dy) * 64 + px + dx) * 3];
+        p[0] = p[1] = p[2] = 250;
+      }
+    }
+    for (int i = 0; i < 68; ++i) {
+      const double a = 2 * 3.14159265358979 * i / 68;
+      const bool nose = i == 30;
+      set.landmarks.push_back(nose ? x : static_cast<float>(0.5 * std::cos(a)) + ring_dx);
+      set.landmarks.push_back(nose ? y : static_cast<float>(0.5 * std::sin(a)));
+    }
+  }
+  return set;
+}
+
+// Brightness-weighted centroid (normalised x, y) of the first face of a N x 3 x S x S batch.
+std::pair<float, float> BrightCentroid(const torch::Tensor& images) {
+  auto grey = images[0].mean(0);
+  auto w = torch::relu(grey - 0.5);
+  const int64_t side = grey.size(0);
+  auto c = (torch::arange(side, torch::kFloat32) + 0.5) / side * 2 - 1;
+  const float total = w.sum().item<float>();
+  return {(w * c.view({1, side})).sum().item<float>() / total,
+          (w * c.view({side, 1})).sum().item<float>() / total};
+}
+
+// Warp to landmarks: the input shows the face with its landmarks where the other identity's
+// face has them (the dot, on landmark 30, moves to the pool's landmark 30); the target does
+// not move; without a pool (or without the option) the face is not warped that way.
+TEST(Augment, WarpToLandmarksMovesTheInputsLandmarksToAnotherFaces) {
+  AugmentOptions o;
+  o.coverage = 1;
+  o.rotation_degrees = o.scale = o.shift = o.color = 0;
+  o.flip = false;
+  o.warp = 0;
+  o.output_size = 64;
+  o.warp_to_landmarks = true;
+  const FaceSet own = DotFace("a", -0.2f, 0.1f, 0);
+  const FaceSet other = DotFace("b", 0.15f, -0.1f, 0.05f);
+  Augmenter aug(own, o);
+  const Augmenter pool_side(other, o);
+  EXPECT_FALSE(aug.warps_to_landmarks()) << "no pool yet";
+  aug.SetLandmarkPool(pool_side.landmarks());
+  ASSERT_TRUE(aug.warps_to_landmarks());
+  auto gen = MakeCpuGenerator(4);
+  auto b = aug.Augment(torch::tensor({0, 1}, torch::kLong), gen);
+  const auto [tx, ty] = BrightCentroid(b.target);
+  EXPECT_NEAR(tx, -0.2f, 0.04f);
+  EXPECT_NEAR(ty, 0.1f, 0.04f);
+  const auto [ix, iy] = BrightCentroid(b.input);
+  EXPECT_NEAR(ix, 0.15f, 0.05f) << "the input's dot should sit on the pool face's landmark 30";
+  EXPECT_NEAR(iy, -0.1f, 0.05f);
+  o.warp_to_landmarks = false;
+  Augmenter off(own, o);
+  off.SetLandmarkPool(pool_side.landmarks());
+  EXPECT_FALSE(off.warps_to_landmarks());
+  auto plain = off.Augment(torch::tensor({0}, torch::kLong), gen);
+  EXPECT_TRUE(torch::allclose(plain.input, plain.target));
 }
 
 TEST(Augment, ColorStatsAreTheFaceRegionsMeanAndSpread) {

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {

@@ -6,7 +6,8 @@
 #include <functional>
 #include <fstream>
 
-#include "pipeline/check.h"
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "tests/testing/samples.h"
 
 namespace faceswap {
@@ -79,7 +80,7 @@ TEST(Checkpoint, CrashDuringSaveLeavesThePreviousCheckpointLoadable) {
   }
   // Fail at every point of a save in turn: after each file, and just before model.json's rename.
   for (const char* fail_at : {"encoder.pt", "decoder0.pt", "decoder1.pt", "history.csv",
-                              "model.json.tmp"}) {
+                              "model.json"}) {
     ModelInfo next = info;
     next.iteration = 200;
     SaveOptions options;
@@ -92,6 +93,9 @@ TEST(Checkpoint, CrashDuringSaveLeavesThePreviousCheckpointLoadable) {
     auto loaded = CreateAutoencoder({"lite", 2, false});
     LoadCheckpoint(dir, read, loaded, nullptr, torch::kCPU);
     EXPECT_TRUE(torch::equal(Outputs(loaded, x), saved)) << fail_at;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      EXPECT_FALSE(IsTempName(e.path().filename().string())) << fail_at << ": " << e.path();
+    }
   }
 }
 
@@ -109,7 +113,9 @@ TEST(Checkpoint, NonFiniteWeightsNeverReachDisk) {
   EXPECT_THROW(SaveCheckpoint(dir, info, model, nullptr, ""), NonFiniteError);
   EXPECT_EQ(ReadModelInfo(dir).iteration, 5);
   EXPECT_FALSE(fs::exists(fs::path(dir) / "ckpt-000000006"));
-  EXPECT_FALSE(fs::exists(fs::path(dir) / "ckpt-000000006.tmp"));
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_FALSE(IsTempName(e.path().filename().string())) << e.path() << " left behind";
+  }
 }
 
 TEST(Checkpoint, WrongArchitectureOrVersionIsAClearError) {

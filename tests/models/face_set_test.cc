@@ -6,7 +6,7 @@
 
 #include <torch/torch.h>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "tests/testing/samples.h"
 
 namespace faceswap {

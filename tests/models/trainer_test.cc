@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
+#include "base/check.h"
 #include "models/checkpoint.h"
-#include "pipeline/check.h"
 #include "tests/models/test_faces.h"
 #include "tests/testing/samples.h"
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "tests/testing/samples.h"
 
 namespace faceswap {

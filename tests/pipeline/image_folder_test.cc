@@ -6,7 +6,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/image_folder_writer.h"
 #include "pipeline/video_reader.h"
 #include "tests/testing/samples.h"

@@ -7,8 +7,8 @@
 
 #include <filesystem>
 
+#include "base/check.h"
 #include "pipeline/alignments_collector.h"
-#include "pipeline/check.h"
 #include "pipeline/frame_range.h"
 #include "pipeline/option_values.h"
 #include "pipeline/plugin_options.h"

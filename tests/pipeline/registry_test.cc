@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/stage.h"
 
 namespace faceswap {

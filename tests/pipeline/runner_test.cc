@@ -8,7 +8,7 @@
 #include <mutex>
 #include <set>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 
 namespace faceswap {
 namespace {
@@ -111,6 +111,13 @@ class HoldAllStage : public Stage {
  private:
   std::vector<Frame> held_;
 };
+
+TEST(Runner, OptionsRejectBadBatchSize) {
+  RunnerOptions o;
+  o.batch_size = 0;
+  EXPECT_NE(o.Check().find("batch-size"), std::string::npos);
+  EXPECT_THROW(Runner{o}, FatalError);
+}
 
 TEST(Runner, KeepsFrameOrderWithTwoParallelWorkers) {
   for (int batch : {1, 3}) {

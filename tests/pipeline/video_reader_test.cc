@@ -12,7 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/samples.h"
 

@@ -9,7 +9,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/video_reader.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/samples.h"

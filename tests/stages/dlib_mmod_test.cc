@@ -11,7 +11,7 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "stages/builtin_stages.h"
 #include "tests/stages/detect_harness.h"
 #include "tests/testing/samples.h"

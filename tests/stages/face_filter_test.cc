@@ -14,8 +14,8 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
+#include "base/check.h"
 #include "pipeline/alignments_file.h"
-#include "pipeline/check.h"
 #include "stages/align/dlib_landmarks68.h"
 #include "stages/builtin_stages.h"
 #include "stages/detect/detect_options.h"

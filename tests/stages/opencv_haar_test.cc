@@ -5,7 +5,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "stages/builtin_stages.h"
 #include "tests/testing/samples.h"
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <map>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/runner.h"
 #include "pipeline/video_reader.h"
 #include "stages/builtin_stages.h"

@@ -39,9 +39,9 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
   return names;
 }
 
-// Temp names any of our writers use: "x.png.part", ".x.partial-abc.mp4", "x.json.tmp-1-2",
-// "ckpt-000000002.tmp", "model.json.tmp", "preview.png.tmp.png".
-bool IsTempName(const std::string& name) {
+// Temporary names: base/pending_file.h's one pattern (".x.partial-<pid>-abc123.mp4") and, so
+// that a writer straying from it is caught too, the usual ".part" and ".tmp" endings.
+bool LooksTemporary(const std::string& name) {
   for (const char* marker : {".part", ".tmp", ".partial-"}) {
     if (name.find(marker) != std::string::npos) return true;
   }
@@ -120,7 +120,7 @@ TEST_F(DiskFull, ExtractFailsNamingTheFileAndLeavesOnlyCompleteFaces) {
   ASSERT_TRUE(fs::is_directory(faces));
   int pngs = 0;
   for (const auto& name : FilesUnder(faces)) {
-    EXPECT_FALSE(IsTempName(name)) << name;
+    EXPECT_FALSE(LooksTemporary(name)) << name;
     if (name == "alignments.json") {
       EXPECT_NO_THROW(ReadAlignments(faces + "/" + name));  // Only ever complete.
     } else {
@@ -147,8 +147,8 @@ TEST_F(DiskFull, TrainSaveFailsAndThePreviousCheckpointStillResumes) {
 
   FillUp(mount_ + "/filler");
   const int rc = RunCommand(train + " -q --iterations 1", &out);
-  ExpectOneErrorLine(rc, out, {model + "/ckpt-", "No space left on device"});
-  for (const auto& name : FilesUnder(model)) EXPECT_FALSE(IsTempName(name)) << name;
+  ExpectOneErrorLine(rc, out, {model + "/.ckpt-", "No space left on device"});
+  for (const auto& name : FilesUnder(model)) EXPECT_FALSE(LooksTemporary(name)) << name;
   EXPECT_EQ(ModelIteration(model), 1);
   EXPECT_TRUE(fs::exists(model + "/ckpt-000000001/encoder.pt"));
 

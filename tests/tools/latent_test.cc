@@ -129,6 +129,7 @@ TEST_F(LatentTest, InterpolationEndsAreTheFacesReconstructions) {
   FaceSet two = a;
   two.count = 2;
   two.regions.clear();
+  two.landmarks.clear();
   const size_t bytes = static_cast<size_t>(a.height) * a.width * 3;
   two.pixels.assign(a.pixels.begin(), a.pixels.begin() + bytes);
   two.pixels.insert(two.pixels.end(), b.pixels.begin(), b.pixels.begin() + bytes);

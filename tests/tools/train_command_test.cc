@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "base/check.h"
+#include "base/pending_file.h"
 #include "models/trainer.h"
 #include "pipeline/alignments_file.h"
-#include "pipeline/check.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/samples.h"
 #include "tools/face_loader.h"
@@ -245,10 +247,21 @@ fs::file_time_type ModifiedAt(const fs::path& path) {
   return ec ? fs::file_time_type::min() : t;
 }
 
+// The temporary files and folders in `folder` (base/pending_file.h's one pattern).
+std::set<std::string> TempNames(const fs::path& folder) {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (IsTempName(name)) names.insert(name);
+  }
+  return names;
+}
+
 // The moments of a training run at which KillAtEveryMomentOfASaveLosesNothing strikes, each
 // recognised by what the process does, never by elapsed time: its start line, or a file of
 // the next save appearing or changing in the model folder (leftovers of an earlier killed
-// round do not count: their times are taken before the round starts).
+// round do not count: they are listed before the round starts).
 enum class Moment { kStarted, kWritingCheckpoint, kWritingOptimizer, kReplacingModelJson, kSaved };
 constexpr Moment kMoments[] = {Moment::kStarted, Moment::kWritingCheckpoint,
                                Moment::kWritingOptimizer, Moment::kReplacingModelJson,
@@ -275,7 +288,7 @@ TEST(TrainCommand, KillAtEveryMomentOfASaveLosesNothing) {
     const Moment moment = kMoments[round % std::size(kMoments)];
     const std::string where = "round " + std::to_string(round) + ", " + Name(moment);
     const auto json_before = ModifiedAt(model / "model.json");
-    const auto json_temp_before = ModifiedAt(model / "model.json.tmp");
+    const std::set<std::string> temps_before = TempNames(model);
     testing::ChildProcess train(line);
     ASSERT_TRUE(train.WaitForOutput(" model '")) << train.output();  // created / resuming
     ASSERT_TRUE(train.WaitForOutput(" at iteration ")) << train.output();
@@ -285,12 +298,16 @@ TEST(TrainCommand, KillAtEveryMomentOfASaveLosesNothing) {
     if (round > 0) EXPECT_NE(text.find("resuming model"), std::string::npos) << where << text;
     EXPECT_GE(iteration, last) << where << ": iteration went back\n" << text;
     last = iteration;
-    // The next save's temp folder, ckpt-<iteration + 1>.tmp (a round's first save).
-    char next[32];
-    std::snprintf(next, sizeof next, "ckpt-%09lld.tmp", iteration + 1);
-    const fs::path temp = model / next;
-    const auto temp_before = ModifiedAt(temp);
-    const auto optimizer_before = ModifiedAt(temp / "optimizer.pt");
+    // The next save's temporary folder, .ckpt-<iteration + 1>.partial-... (a round's first
+    // save), and model.json's temporary file; a killed round's leftovers do not count.
+    char next[40];
+    std::snprintf(next, sizeof next, ".ckpt-%09lld.partial-", iteration + 1);
+    auto new_temp = [&](const std::string& prefix) {
+      for (const std::string& name : TempNames(model)) {
+        if (name.rfind(prefix, 0) == 0 && !temps_before.count(name)) return model / name;
+      }
+      return fs::path();
+    };
     auto changed = [](const fs::path& p, fs::file_time_type before) {
       const auto now = ModifiedAt(p);
       return now != fs::file_time_type::min() && now != before;
@@ -299,15 +316,16 @@ TEST(TrainCommand, KillAtEveryMomentOfASaveLosesNothing) {
     switch (moment) {
       case Moment::kStarted: break;
       case Moment::kWritingCheckpoint:
-        reached = train.WaitUntil({dir}, [&] { return changed(temp, temp_before); });
+        reached = train.WaitUntil({dir}, [&] { return !new_temp(next).empty(); });
         break;
       case Moment::kWritingOptimizer:
-        reached = train.WaitUntil(
-            {dir}, [&] { return changed(temp / "optimizer.pt", optimizer_before); });
+        reached = train.WaitUntil({dir}, [&] {
+          const fs::path temp = new_temp(next);
+          return !temp.empty() && fs::exists(temp / "optimizer.pt");
+        });
         break;
       case Moment::kReplacingModelJson:
-        reached = train.WaitUntil(
-            {dir}, [&] { return changed(model / "model.json.tmp", json_temp_before); });
+        reached = train.WaitUntil({dir}, [&] { return !new_temp(".model.partial-").empty(); });
         break;
       case Moment::kSaved:
         reached =
@@ -321,6 +339,8 @@ TEST(TrainCommand, KillAtEveryMomentOfASaveLosesNothing) {
   std::string out;
   ASSERT_EQ(RunCommand(line + " --iterations 1", &out), 0) << out;
   EXPECT_NE(out.find("resuming model"), std::string::npos) << out;
+  // The killed rounds' temporary files and folders: removed by the next save.
+  EXPECT_EQ(TempNames(model), std::set<std::string>{}) << out;
 }
 
 TEST(TrainCommand, BadInputsAreOneLineErrors) {

@@ -11,10 +11,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "pipeline/check.h"
+#include "base/check.h"
 #include "pipeline/data_cache.h"
-#include "stages/builtin_stages.h"
 #include "pipeline/plugin_options.h"
+#include "stages/builtin_stages.h"
 #include "tools/bench/bench_util.h"
 #include "tools/convert.h"
 

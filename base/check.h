@@ -1,5 +1,4 @@
-// Option validation (user errors, reported) and fatal errors (thrown). Header-only, so
-// models/ can use it in builds that have LibTorch alone.
+// Option validation (user errors, reported) and fatal errors (thrown). Header-only.
 //
 // Option structs implement `std::string Check() const` returning "" when valid,
 // otherwise one message naming the option, its bad value and what was expected:

@@ -1,8 +1,6 @@
-#include "pipeline/check.h"
+#include "base/check.h"
 
 #include <gtest/gtest.h>
-
-#include "pipeline/runner.h"
 
 namespace faceswap {
 namespace {
@@ -29,13 +27,6 @@ TEST(OptionCheck, KeepsFirstError) {
   const std::string e =
       OptionCheck().Min("threads", -1, 0).Range("crf", 99, 0, 51).That(false, "x").Error();
   EXPECT_NE(e.find("'threads'"), std::string::npos) << e;
-}
-
-TEST(OptionCheck, RunnerOptionsRejectBadBatchSize) {
-  RunnerOptions o;
-  o.batch_size = 0;
-  EXPECT_NE(o.Check().find("batch-size"), std::string::npos);
-  EXPECT_THROW(Runner{o}, FatalError);
 }
 
 }  // namespace
