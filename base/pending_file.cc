@@ -173,10 +173,10 @@ void WriteBytes(const std::string& path, const void* data, size_t size, const st
       path, [&](const ByteSink& sink) { sink(data, size); }, what, sync);
 }
 
-void WriteFileAtomically(const std::string& path, const std::string& bytes,
+void WriteFileAtomically(const std::string& path, const void* data, size_t size,
                          const std::string& what, bool sync) {
   PendingFile file(path);
-  WriteBytes(file.temp_path(), bytes.data(), bytes.size(), what.empty() ? "'" + path + "'" : what);
+  WriteBytes(file.temp_path(), data, size, what.empty() ? "'" + path + "'" : what);
   file.Commit(sync);
 }
 

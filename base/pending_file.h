@@ -44,8 +44,12 @@ class PendingFile {
 // The whole atomic write of a file whose bytes are in memory: PendingFile, WriteBytes (what
 // names the file in errors; "'<path>'" when empty) and Commit(sync). For many small files
 // whose loss a later step detects (extract's face images), sync = false saves an fsync each.
-void WriteFileAtomically(const std::string& path, const std::string& bytes,
+void WriteFileAtomically(const std::string& path, const void* data, size_t size,
                          const std::string& what = "", bool sync = true);
+inline void WriteFileAtomically(const std::string& path, const std::string& bytes,
+                                const std::string& what = "", bool sync = true) {
+  WriteFileAtomically(path, bytes.data(), bytes.size(), what, sync);
+}
 
 // Creates a new, empty temporary folder named by the pattern above for `final_path` (a
 // folder that will be renamed into place, like a checkpoint) and returns its path.

@@ -27,14 +27,15 @@ std::string FaceSet::Check() const {
     return "face set '" + name + "' has " + std::to_string(landmarks.size()) +
            " landmark values, expected count x 68 x 2";
   }
-  if (!landmarks.empty() && regions.empty()) {
-    return "face set '" + name + "' has landmarks but no region maps";
-  }
   return "";
 }
 
 void SaveFaceSet(const FaceSet& set, const std::string& path) {
   if (auto error = set.Check(); !error.empty()) throw FatalError(error);
+  // The file's keys are positional: landmarks (key "2") need the regions (key "1") before them.
+  if (!set.landmarks.empty() && set.regions.empty()) {
+    throw FatalError("face set '" + set.name + "' has landmarks but no region maps: cannot pack it");
+  }
   auto tensor = torch::from_blob(const_cast<uint8_t*>(set.pixels.data()),
                                  {set.count, set.height, set.width, 3}, torch::kUInt8);
   std::vector<torch::Tensor> tensors{tensor};  // Key "0": what older files hold alone.
@@ -42,7 +43,7 @@ void SaveFaceSet(const FaceSet& set, const std::string& path) {
     tensors.push_back(torch::from_blob(const_cast<uint8_t*>(set.regions.data()),
                                        {set.count, 2, set.height, set.width}, torch::kUInt8));
   }
-  if (!set.landmarks.empty()) {  // Key "2": only with regions (Check()).
+  if (!set.landmarks.empty()) {  // Key "2": only with regions (above).
     tensors.push_back(torch::from_blob(const_cast<float*>(set.landmarks.data()),
                                        {set.count, 68, 2}, torch::kFloat32));
   }

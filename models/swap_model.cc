@@ -123,7 +123,6 @@ class TorchSwapModel : public SwapModel {
     c10::InferenceMode inference;
     FaceSet plain = faces;
     plain.regions.clear();  // The template, see ReconstructionErrors().
-    plain.landmarks.clear();  // Only training's warp uses them.
     AugmentOptions o;
     o.output_size = info_.input_size;
     o.coverage = info_.coverage;

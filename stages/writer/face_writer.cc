@@ -42,7 +42,7 @@ class FaceWriter : public Stage {
         // Not fsynced per face: the alignments file, written after the faces, is.
         const std::vector<uchar> bytes =
             AddPngText(png, kFacePngTextKey, FaceMetadataToJson(Metadata(frame, i)));
-        WriteFileAtomically(path.string(), std::string(bytes.begin(), bytes.end()),
+        WriteFileAtomically(path.string(), bytes.data(), bytes.size(),
                             "face image '" + path.string() + "'", /*sync=*/false);
       }
     }

@@ -19,6 +19,7 @@ FaceSet TinySet() {
   set.height = set.width = 8;
   for (int i = 0; i < set.count * 8 * 8 * 3; ++i) set.pixels.push_back(i * 7 % 256);
   set.regions.assign(set.count * 2 * 8 * 8, 255);
+  for (int i = 0; i < set.count * 68 * 2; ++i) set.landmarks.push_back(i * 0.01f - 1);
   return set;
 }
 
@@ -41,6 +42,25 @@ TEST(FaceSet, SaveLoadRoundTrip) {
   EXPECT_EQ(back.count, 2);
   EXPECT_EQ(back.pixels, set.pixels);
   EXPECT_EQ(back.regions, set.regions);
+  EXPECT_EQ(back.landmarks, set.landmarks);
+}
+
+// Landmarks without regions are a valid set in memory (a model's inputs) but the file's keys
+// are positional: packing one is refused, naming the set, and no file is written.
+TEST(FaceSet, PackingLandmarksWithoutRegionsIsRefused) {
+  const std::string path = testing::ScratchDir("face_set") + "/no_regions.faces";
+  FaceSet set = TinySet();
+  set.regions.clear();
+  EXPECT_EQ(set.Check(), "");
+  try {
+    SaveFaceSet(set, path);
+    ADD_FAILURE() << "SaveFaceSet accepted landmarks without regions";
+  } catch (const FatalError& e) {
+    EXPECT_NE(std::string(e.what()).find("'tiny' has landmarks but no region maps"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::ifstream(path).good());
 }
 
 // Found by tests/fuzz/face_set_fuzz: LibTorch's error text (with its multi-line C++ backtrace)
