@@ -77,9 +77,10 @@ torch::Tensor WeightedColorStats(const torch::Tensor& faces, const torch::Tensor
   return out;
 }
 
-// Thin-plate spline through `centres` (n x K x 2) taking `values` (n x K x 2) there,
-// evaluated at `points` (n x P x 2): n x P x 2. Kernel r^2 log r; a small ridge keeps the
-// system solvable when landmarks coincide (a closed mouth's inner lip points).
+}  // namespace
+
+// Kernel r^2 log r; a small ridge keeps the system solvable when landmarks coincide (a closed
+// mouth's inner lip points).
 torch::Tensor ThinPlateSpline(const torch::Tensor& centres, const torch::Tensor& values,
                               const torch::Tensor& points) {
   auto kernel = [](const torch::Tensor& a, const torch::Tensor& b) {
@@ -98,7 +99,30 @@ torch::Tensor ThinPlateSpline(const torch::Tensor& centres, const torch::Tensor&
          torch::bmm(at_points, coef.narrow(1, k, 3));
 }
 
-}  // namespace
+torch::Tensor SplineWarpField(const torch::Tensor& centres, const torch::Tensor& values,
+                              const torch::Tensor& theta, int64_t side) {
+  // Evaluated on kCoarse^2 points instead of side^2, spanning the crop's outermost pixel
+  // centres, then upsampled bicubically onto every pixel centre. Measured on 16 faces at 64 px
+  // (tests/models/augment_test.cc's field): dense 550 ms, which halved training's it/s on 2
+  // cores; 32^2 points 17 ms, error at most 0.4 px (mean 0.015 px) on a rougher field than
+  // landmarks make (16^2: 5.5 ms but 1.3 px).
+  const int64_t n = theta.size(0);
+  constexpr int64_t kCoarse = 32;
+  const int64_t g = std::min(kCoarse, side);
+  // affine_grid with align_corners=true puts its corner samples at +-1; the crop's corner
+  // pixel centres are at +-(1 - 1/side): scale the linear part so the two meet.
+  const double edge = 1.0 - 1.0 / static_cast<double>(side);
+  auto coarse_theta = theta.clone();
+  coarse_theta.narrow(2, 0, 2).mul_(edge);
+  auto grid = F::affine_grid(coarse_theta, {n, 3, g, g}, /*align_corners=*/true);
+  auto coarse = ThinPlateSpline(centres, values, grid.view({n, g * g, 2})).view({n, g, g, 2});
+  return F::interpolate(coarse.permute({0, 3, 1, 2}),
+                        F::InterpolateFuncOptions()
+                            .size(std::vector<int64_t>{side, side})
+                            .mode(torch::kBicubic)
+                            .align_corners(true))
+      .permute({0, 2, 3, 1});
+}
 
 at::Generator MakeCpuGenerator(uint64_t seed) {
   return at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -167,8 +191,7 @@ torch::Tensor Augmenter::LandmarkWarp(const torch::Tensor& indices, const torch:
   auto centres = torch::cat({other, anchors}, 1);
   auto values = torch::cat({own - other, torch::zeros({n, 8, 2})}, 1);
   // The grid holds source coordinates: the displacement is a function of those.
-  auto grid = F::affine_grid(theta, {n, 3, side, side}, /*align_corners=*/false);
-  return ThinPlateSpline(centres, values, grid.view({n, side * side, 2})).view({n, side, side, 2});
+  return SplineWarpField(centres, values, theta, side);
 }
 
 TrainingBatch Augmenter::Random(int batch_size, at::Generator& generator) const {

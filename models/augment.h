@@ -74,4 +74,14 @@ class Augmenter {
 
 at::Generator MakeCpuGenerator(uint64_t seed);
 
+// Thin-plate spline through `centres` (n x K x 2) taking `values` (n x K x 2) there,
+// evaluated at `points` (n x P x 2): n x P x 2.
+torch::Tensor ThinPlateSpline(const torch::Tensor& centres, const torch::Tensor& values,
+                              const torch::Tensor& points);
+// The spline as a displacement field on a side x side crop whose pixel centres map to source
+// coordinates by `theta` (n x 2 x 3, as affine_grid with align_corners=false): n x side x
+// side x 2. Evaluated on a coarse grid and upsampled (the spline is smooth; see .cc).
+torch::Tensor SplineWarpField(const torch::Tensor& centres, const torch::Tensor& values,
+                              const torch::Tensor& theta, int64_t side);
+
 }  // namespace faceswap

@@ -17,6 +17,7 @@ struct AugmentOptions {
   // Warp the input so its landmarks move to those of a similar face of another identity (one of
   // the 10 nearest), instead of the random warp (faceswap's -M, "warp to landmarks"): the
   // encoder sees every identity's face shapes. Needs landmarks for every identity's faces.
+  // Off: on the hard-case swap benchmark it raised the landmark error (A->B 0.097 -> 0.109).
   bool warp_to_landmarks = false;
   double color = 0.08;            // Brightness/contrast/channel jitter amplitude (0 = off).
   // Probability that a sample is recoloured to the colour statistics (per-channel mean and std

@@ -98,6 +98,39 @@ void KeepFreedMemoryForReuse() {
 #endif
 }
 
+// Checks the options and the face sets; returns the identity names in order.
+std::vector<std::string> CheckedIdentityNames(const TrainOptions& o,
+                                              const std::vector<FaceSet>& identities) {
+  if (auto e = o.Check(); !e.empty()) throw FatalError(e);
+  if (identities.size() < 2) {
+    throw FatalError("training needs at least 2 identities, got " +
+                     std::to_string(identities.size()));
+  }
+  std::vector<std::string> names;
+  for (const auto& set : identities) {
+    if (auto e = set.Check(); !e.empty()) throw FatalError(e);
+    names.push_back(set.name);
+  }
+  return names;
+}
+
+// Gives augmenters[i] its colour and landmark pools, from the other identities.
+void SetOtherIdentityPools(const std::vector<std::shared_ptr<Augmenter>>& augmenters, size_t i) {
+  // Colour transfer draws from the other identities' faces.
+  std::vector<torch::Tensor> others;
+  for (size_t j = 0; j < augmenters.size(); ++j) {
+    if (j != i) others.push_back(augmenters[j]->color_stats());
+  }
+  augmenters[i]->SetColorPool(torch::cat(others));
+  std::vector<torch::Tensor> shapes;  // Warp-to-landmarks draws from the others' landmarks.
+  for (size_t j = 0; j < augmenters.size(); ++j) {
+    if (j != i && augmenters[j]->landmarks().defined()) {
+      shapes.push_back(augmenters[j]->landmarks());
+    }
+  }
+  if (!shapes.empty()) augmenters[i]->SetLandmarkPool(torch::cat(shapes));
+}
+
 }  // namespace
 
 bool CpuHasBf16(std::string* features, bool* has_amx) {
@@ -144,6 +177,125 @@ struct Trainer::Impl {
   bool fixed_batches = false;
   std::vector<TrainingBatch> last_batches;
 
+  // Resumes the model in `dir` (which must match) or describes a new one; sets the sizes.
+  void ResolveModelInfo(const std::vector<std::string>& names) {
+    TrainOptions& o = options;
+    if (HasModel(dir)) {
+      info = ReadModelInfo(dir);
+      resumed = true;
+      if (info.architecture != o.architecture) {
+        throw FatalError("model in '" + dir + "' is a '" + info.architecture +
+                         "' model but --model " + o.architecture + " was given");
+      }
+      if (info.identities != names) {
+        throw FatalError("model in '" + dir + "' was trained on identities " +
+                         Join(info.identities) +
+                         " (in this order); give the same identities to resume");
+      }
+      o.mask_output = info.mask_output;
+      o.augment.coverage = info.coverage;
+    } else {
+      info.architecture = o.architecture;
+      info.mask_output = o.mask_output;
+      info.coverage = o.augment.coverage;
+      info.identities = names;
+    }
+    const ArchitectureSpec spec = GetArchitecture(o.architecture);
+    info.input_size = spec.input_size;
+    o.augment.output_size = spec.input_size;
+  }
+
+  // The device from --device, then bf16 or fp32 from --precision and what the device has.
+  void ChooseDeviceAndPrecision() {
+    const TrainOptions& o = options;
+    device = PickDevice(o.device);
+    std::string features;
+    bool amx = false;
+    const bool cpu_bf16 = CpuHasBf16(&features, &amx);
+    if (o.precision == "bf16") {
+      bf16 = true;
+      precision_reason = "requested";
+      if (device.is_cpu() && !cpu_bf16) {
+        throw FatalError("--precision bf16: this CPU has no bf16 instructions (" + features +
+                         "); use fp32");
+      }
+    } else if (o.precision == "auto" && device.is_cpu()) {
+      // bf16 pays wherever the CPU has bf16 dot products: on AVX512-BF16 without AMX the
+      // `original` step runs 1.9-2.0x faster than fp32 and `lite` 1.6-1.7x, at the same held-out
+      // SSIM (train_bench); shared/STACK.md measured larger bf16 gains with AMX. CPUs without
+      // either get fp32 (not measured here: oneDNN has no native bf16 kernels for them).
+      bf16 = cpu_bf16;
+      precision_reason = "CPU: " + features + (cpu_bf16 ? " -> bf16 weights, fp32 master copy"
+                                                        : " -> fp32");
+    } else {
+      precision_reason = o.precision == "fp32" ? "requested" : "GPU default";
+    }
+    info.precision = bf16 ? "bf16" : "fp32";
+  }
+
+  // The fp32 model and its optimiser: loaded from the last checkpoint, or saved as iteration 0.
+  void CreateOrLoadModel(int identity_count) {
+    const TrainOptions& o = options;
+    model = CreateAutoencoder({o.architecture, identity_count, o.mask_output});
+    model->to(device);
+    if (device.is_cpu()) KeepFreedMemoryForReuse();
+    optimizer = std::make_unique<FusedAdam>(
+        model->parameters(),
+        torch::optim::AdamOptions(o.learning_rate).betas(std::make_tuple(o.beta1, o.beta2)));
+    if (resumed) {
+      // The learning rate given now applies from now on (Step() sets it each step).
+      history = ParseHistory(LoadCheckpoint(dir, info, model, optimizer.get(), device));
+    } else {
+      SaveCheckpoint(dir, info, model, optimizer.get(), "", {o.keep});
+    }
+  }
+
+  // What the training step runs: `model`, or its bf16 twin on a bf16 CPU run.
+  void CreateCompute(int identity_count) {
+    const TrainOptions& o = options;
+    compute = model;
+    if (bf16 && device.is_cpu()) {
+      // CPU autocast would cast every weight to bf16 and every gradient back, each step.
+      compute = CreateAutoencoder({o.architecture, identity_count, o.mask_output});
+      compute->to(torch::kBFloat16);
+      optimizer->SetBf16Copies(compute->parameters());
+    }
+  }
+
+  // One augmenter and one background batch feeder per identity.
+  void StartFeeders(const std::vector<FaceSet>& identities, uint64_t seed) {
+    const TrainOptions& o = options;
+    std::vector<std::shared_ptr<Augmenter>> made;
+    for (const auto& set : identities) {
+      made.push_back(std::make_shared<Augmenter>(set, o.augment));
+    }
+    for (size_t i = 0; i < made.size(); ++i) {
+      SetOtherIdentityPools(made, i);
+      augmenters.push_back(made[i]);
+      // Distinct stream per identity and per resumed iteration count.
+      feeders.push_back(std::make_unique<BatchFeeder>(
+          augmenters.back(), o.batch_size, seed * 1000003 + i * 7919 + info.iteration,
+          o.queue_depth));
+    }
+  }
+
+  // One batch per identity, on the device (in the benchmark's fixed mode, the last ones again).
+  std::vector<TrainingBatch> NextBatches() {
+    if (fixed_batches && !last_batches.empty()) return last_batches;
+    std::vector<TrainingBatch> batches;
+    for (auto& feeder : feeders) {
+      batches.push_back(feeder->Next());
+      auto& b = batches.back();
+      if (!device.is_cpu()) {
+        b.input = b.input.to(device, /*non_blocking=*/true);
+        b.target = b.target.to(device, true);
+        b.regions = b.regions.to(device, true);
+      }
+    }
+    if (fixed_batches) last_batches = batches;
+    return batches;
+  }
+
   void Rollback(StepResult& result, const std::string& why) {
     if (++rollbacks_in_a_row > 3) {
       throw FatalError("training diverges (" + why + ") again after " +
@@ -169,114 +321,18 @@ Trainer::Trainer(const std::string& model_dir, const TrainOptions& options_in,
   Impl& m = *impl_;
   m.dir = model_dir;
   m.options = options_in;
-  TrainOptions& o = m.options;
-  if (auto e = o.Check(); !e.empty()) throw FatalError(e);
-  if (identities.size() < 2) {
-    throw FatalError("training needs at least 2 identities, got " +
-                     std::to_string(identities.size()));
-  }
-  std::vector<std::string> names;
-  for (const auto& set : identities) {
-    if (auto e = set.Check(); !e.empty()) throw FatalError(e);
-    names.push_back(set.name);
-  }
+  const std::vector<std::string> names = CheckedIdentityNames(m.options, identities);
+  m.ResolveModelInfo(names);
 
-  if (HasModel(model_dir)) {
-    m.info = ReadModelInfo(model_dir);
-    m.resumed = true;
-    if (m.info.architecture != o.architecture) {
-      throw FatalError("model in '" + model_dir + "' is a '" + m.info.architecture +
-                       "' model but --model " + o.architecture + " was given");
-    }
-    if (m.info.identities != names) {
-      throw FatalError("model in '" + model_dir + "' was trained on identities " +
-                       Join(m.info.identities) +
-                       " (in this order); give the same identities to resume");
-    }
-    o.mask_output = m.info.mask_output;
-    o.augment.coverage = m.info.coverage;
-  } else {
-    m.info.architecture = o.architecture;
-    m.info.mask_output = o.mask_output;
-    m.info.coverage = o.augment.coverage;
-    m.info.identities = names;
-  }
-  const ArchitectureSpec spec = GetArchitecture(o.architecture);
-  m.info.input_size = spec.input_size;
-  o.augment.output_size = spec.input_size;
-
-  uint64_t seed = o.seed >= 0 ? static_cast<uint64_t>(o.seed) : std::random_device{}();
+  uint64_t seed = m.options.seed >= 0 ? static_cast<uint64_t>(m.options.seed)
+                                      : std::random_device{}();
   torch::manual_seed(seed);
 
-  m.device = PickDevice(o.device);
-  std::string features;
-  bool amx = false;
-  const bool cpu_bf16 = CpuHasBf16(&features, &amx);
-  if (o.precision == "bf16") {
-    m.bf16 = true;
-    m.precision_reason = "requested";
-    if (m.device.is_cpu() && !cpu_bf16) {
-      throw FatalError("--precision bf16: this CPU has no bf16 instructions (" + features +
-                       "); use fp32");
-    }
-  } else if (o.precision == "auto" && m.device.is_cpu()) {
-    // bf16 pays wherever the CPU has bf16 dot products: on AVX512-BF16 without AMX the
-    // `original` step runs 1.9-2.0x faster than fp32 and `lite` 1.6-1.7x, at the same held-out
-    // SSIM (train_bench); shared/STACK.md measured larger bf16 gains with AMX. CPUs without
-    // either get fp32 (not measured here: oneDNN has no native bf16 kernels for them).
-    m.bf16 = cpu_bf16;
-    m.precision_reason = "CPU: " + features + (cpu_bf16 ? " -> bf16 weights, fp32 master copy"
-                                                        : " -> fp32");
-  } else {
-    m.precision_reason = o.precision == "fp32" ? "requested" : "GPU default";
-  }
-  m.info.precision = m.bf16 ? "bf16" : "fp32";
-
-  m.model = CreateAutoencoder({o.architecture, static_cast<int>(identities.size()), o.mask_output});
-  m.model->to(m.device);
-  if (m.device.is_cpu()) KeepFreedMemoryForReuse();
-  m.optimizer = std::make_unique<FusedAdam>(
-      m.model->parameters(),
-      torch::optim::AdamOptions(o.learning_rate).betas(std::make_tuple(o.beta1, o.beta2)));
-  if (m.resumed) {
-    // The learning rate given now applies from now on (Step() sets it each step).
-    m.history = ParseHistory(LoadCheckpoint(model_dir, m.info, m.model, m.optimizer.get(), m.device));
-  } else {
-    SaveCheckpoint(model_dir, m.info, m.model, m.optimizer.get(), "", {o.keep});
-  }
-  m.compute = m.model;
-  if (m.bf16 && m.device.is_cpu()) {
-    // CPU autocast would cast every weight to bf16 and every gradient back, each step.
-    m.compute = CreateAutoencoder({o.architecture, static_cast<int>(identities.size()),
-                                   o.mask_output});
-    m.compute->to(torch::kBFloat16);
-    m.optimizer->SetBf16Copies(m.compute->parameters());
-  }
-
-  std::vector<std::shared_ptr<Augmenter>> augmenters;
-  for (const auto& set : identities) {
-    augmenters.push_back(std::make_shared<Augmenter>(set, o.augment));
-  }
-  for (size_t i = 0; i < augmenters.size(); ++i) {
-    // Colour transfer draws from the other identities' faces.
-    std::vector<torch::Tensor> others;
-    for (size_t j = 0; j < augmenters.size(); ++j) {
-      if (j != i) others.push_back(augmenters[j]->color_stats());
-    }
-    augmenters[i]->SetColorPool(torch::cat(others));
-    std::vector<torch::Tensor> shapes;  // Warp-to-landmarks draws from the others' landmarks.
-    for (size_t j = 0; j < augmenters.size(); ++j) {
-      if (j != i && augmenters[j]->landmarks().defined()) {
-        shapes.push_back(augmenters[j]->landmarks());
-      }
-    }
-    if (!shapes.empty()) augmenters[i]->SetLandmarkPool(torch::cat(shapes));
-    m.augmenters.push_back(augmenters[i]);
-    // Distinct stream per identity and per resumed iteration count.
-    m.feeders.push_back(std::make_unique<BatchFeeder>(
-        m.augmenters.back(), o.batch_size, seed * 1000003 + i * 7919 + m.info.iteration,
-        o.queue_depth));
-  }
+  m.ChooseDeviceAndPrecision();
+  const int identity_count = static_cast<int>(identities.size());
+  m.CreateOrLoadModel(identity_count);
+  m.CreateCompute(identity_count);
+  m.StartFeeders(identities, seed);
 }
 
 double LearningRateScale(int64_t iteration, int64_t warmup) {
@@ -289,22 +345,8 @@ Trainer::~Trainer() = default;
 StepResult Trainer::Step() {
   Impl& m = *impl_;
   const int n = static_cast<int>(m.feeders.size());
-  std::vector<TrainingBatch> batches;
+  const std::vector<TrainingBatch> batches = m.NextBatches();
   std::vector<torch::Tensor> inputs;
-  if (m.fixed_batches && !m.last_batches.empty()) {
-    batches = m.last_batches;
-  } else {
-    for (auto& feeder : m.feeders) {
-      batches.push_back(feeder->Next());
-      auto& b = batches.back();
-      if (!m.device.is_cpu()) {
-        b.input = b.input.to(m.device, /*non_blocking=*/true);
-        b.target = b.target.to(m.device, true);
-        b.regions = b.regions.to(m.device, true);
-      }
-    }
-    if (m.fixed_batches) m.last_batches = batches;
-  }
   for (const auto& b : batches) inputs.push_back(b.input);
   const bool twin = m.compute.get() != m.model.get();
   m.compute->train();

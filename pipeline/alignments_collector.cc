@@ -49,14 +49,9 @@ void AlignmentsCollector::Open(StreamFormat& format) {
     throw FatalError("alignments file '" + options_.path + "' was made with aligned size " +
                      size + ": pass --size " + size + " to resume it, or remove it");
   }
+  source_.stream() = format.stream();
   source_.path = options_.input;
-  source_.width = format.width;
-  source_.height = format.height;
-  source_.fps = format.fps;
-  source_.frame_count = format.input_frame_count >= 0 ? format.input_frame_count
-                                                      : format.frame_count;
-  source_.time_base_num = format.time_base_num;
-  source_.time_base_den = format.time_base_den;
+  if (format.input_frame_count >= 0) source_.frame_count = format.input_frame_count;
   source_.detector = options_.detector;
   source_.landmarker = options_.landmarker;
 }

@@ -34,14 +34,6 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-FaceStatus StatusFromString(const std::string& s) {
-  for (FaceStatus st :
-       {FaceStatus::kOk, FaceStatus::kNoLandmarks, FaceStatus::kTooSmall, FaceStatus::kRejected}) {
-    if (s == ToString(st)) return st;
-  }
-  throw std::invalid_argument("unknown face status '" + s + "'");
-}
-
 // The string `key` of object `j`; "" when absent or not a string (json::value would throw).
 std::string StringOr(const json& j, const char* key) {
   const auto it = j.find(key);
@@ -58,7 +50,6 @@ nlohmann::ordered_json FaceToJson(const Face& f) {
   j["landmarks"] = std::move(lm);
   const auto& m = f.frame_to_aligned;
   j["matrix"] = {{m(0, 0), m(0, 1), m(0, 2)}, {m(1, 0), m(1, 1), m(1, 2)}};
-  if (f.status != FaceStatus::kOk) j["status"] = ToString(f.status);
   if (!f.identity.empty()) j["identity"] = f.identity;
   if (f.identity_distance >= 0.f) j["identity_distance"] = Short(f.identity_distance);
   return j;
@@ -113,7 +104,6 @@ Face FaceFromJson(const json& j) {
   for (int r = 0; r < 2; ++r) {
     for (int c = 0; c < 3; ++c) f.frame_to_aligned(r, c) = m[r][c].get<double>();
   }
-  f.status = StatusFromString(j.value("status", std::string("ok")));
   f.identity = j.value("identity", std::string());
   if (const auto it = j.find("identity_distance"); it != j.end()) {
     f.identity_distance = FiniteFloat(*it);

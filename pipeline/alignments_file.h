@@ -24,7 +24,7 @@ namespace faceswap {
 constexpr int kAlignmentsVersionMajor = 1;
 constexpr int kAlignmentsVersionMinor = 1;  // 1.1: faces' "identity_distance".
 
-// One processed frame. Faces keep box, score, landmarks, frame_to_aligned, status,
+// One processed frame. Faces keep box, score, landmarks, frame_to_aligned,
 // identity and identity_distance; their pixel data (aligned crop, mask) is not stored.
 struct AlignmentsFrame {
   int64_t index = 0;       // 0-based frame position in the source.
@@ -34,14 +34,9 @@ struct AlignmentsFrame {
   std::vector<Face> faces;
 };
 
-struct AlignmentsSource {
-  std::string path;  // As given to extract.
-  int width = 0;     // Frame size in pixels.
-  int height = 0;
-  double fps = 0.0;          // Average frame rate (0 if unknown).
-  int64_t frame_count = -1;  // Frames in the source (-1 if unknown), not frames processed.
-  int time_base_num = 1;     // Unit of AlignmentsFrame::pts.
-  int time_base_den = 1;
+// VideoStream::path: as given to extract; frame_count: frames in the source (-1 if unknown),
+// not frames processed; time base: the unit of AlignmentsFrame::pts.
+struct AlignmentsSource : VideoStream {
   std::string detector;  // Plugin names that produced the data, e.g. "detect/dlib-hog".
   std::string landmarker;
   std::vector<AlignmentsFrame> frames;  // Processed frames in index order.

@@ -70,7 +70,14 @@ struct AudioTrack::Impl {
     return static_cast<double>(ts) * av_q2d(in_stream->time_base);
   }
   double OutSeconds(int64_t ts) const { return SourceSeconds(ts) - ref_start - offset; }
-  bool ReadPacket();  // Fills `pending`; false at end of the source.
+  // Steps of Create().
+  bool SelectAudioStream();  // Sets in_index and in_stream; false if the source has no audio.
+  void ReadVideoStart();     // Sets ref_start.
+  void SetUpStreamCopy();
+  void OpenDecoder();
+  void OpenEncoder();     // AAC, and out_stream's parameters from it.
+  void SetUpResampler();  // swr and fifo.
+  bool ReadPacket();      // Fills `pending`; false at end of the source.
   void Mux(AVPacket* packet);
   void CopyUntil(double until, bool final_cut);
   void DecodeUntil(double until, bool final_cut);
@@ -86,63 +93,91 @@ std::unique_ptr<AudioTrack> AudioTrack::Create(const std::string& source, AVForm
   impl->source = source;
   impl->out = out;
   impl->input = OpenInput(source);
-  AVFormatContext* in = impl->input.get();
-  impl->in_index = av_find_best_stream(in, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-  if (impl->in_index < 0) return nullptr;
-  impl->in_stream = in->streams[impl->in_index];
-  for (unsigned i = 0; i < in->nb_streams; ++i) {
-    AVStream* s = in->streams[i];
-    if (static_cast<int>(i) != impl->in_index) s->discard = AVDISCARD_ALL;
-  }
-  const int video = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  if (video >= 0 && in->streams[video]->start_time != AV_NOPTS_VALUE) {
-    impl->ref_start =
-        static_cast<double>(in->streams[video]->start_time) * av_q2d(in->streams[video]->time_base);
-  }
+  if (!impl->SelectAudioStream()) return nullptr;
+  impl->ReadVideoStart();
 
   const AVCodecParameters* par = impl->in_stream->codecpar;
   impl->out_stream = avformat_new_stream(out, nullptr);
   if (!impl->out_stream) throw std::bad_alloc();
   impl->reencode = !CanStreamCopy(out->oformat, par->codec_id);
   if (!impl->reencode) {
-    if (int ret = avcodec_parameters_copy(impl->out_stream->codecpar, par); ret < 0) {
-      impl->Fail("copy", ret);
-    }
-    impl->out_stream->codecpar->codec_tag = 0;  // Let the output muxer pick its own tag.
-    impl->out_stream->time_base = impl->in_stream->time_base;
-    if (AVDictionaryEntry* lang = av_dict_get(impl->in_stream->metadata, "language", nullptr, 0)) {
-      av_dict_set(&impl->out_stream->metadata, "language", lang->value, 0);
-    }
+    impl->SetUpStreamCopy();
     spdlog::debug("audio: copying {} from '{}'", avcodec_get_name(par->codec_id), source);
     return std::unique_ptr<AudioTrack>(new AudioTrack(std::move(impl)));
   }
 
+  impl->OpenDecoder();
+  impl->OpenEncoder();
+  impl->SetUpResampler();
+  spdlog::debug("audio: re-encoding {} from '{}' to AAC ({} does not take it)",
+                avcodec_get_name(par->codec_id), source, out->oformat->name);
+  return std::unique_ptr<AudioTrack>(new AudioTrack(std::move(impl)));
+}
+
+bool AudioTrack::Impl::SelectAudioStream() {
+  AVFormatContext* in = input.get();
+  in_index = av_find_best_stream(in, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (in_index < 0) return false;
+  in_stream = in->streams[in_index];
+  for (unsigned i = 0; i < in->nb_streams; ++i) {
+    AVStream* s = in->streams[i];
+    if (static_cast<int>(i) != in_index) s->discard = AVDISCARD_ALL;
+  }
+  return true;
+}
+
+void AudioTrack::Impl::ReadVideoStart() {
+  AVFormatContext* in = input.get();
+  const int video = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (video >= 0 && in->streams[video]->start_time != AV_NOPTS_VALUE) {
+    ref_start =
+        static_cast<double>(in->streams[video]->start_time) * av_q2d(in->streams[video]->time_base);
+  }
+}
+
+void AudioTrack::Impl::SetUpStreamCopy() {
+  const AVCodecParameters* par = in_stream->codecpar;
+  if (int ret = avcodec_parameters_copy(out_stream->codecpar, par); ret < 0) {
+    Fail("copy", ret);
+  }
+  out_stream->codecpar->codec_tag = 0;  // Let the output muxer pick its own tag.
+  out_stream->time_base = in_stream->time_base;
+  if (AVDictionaryEntry* lang = av_dict_get(in_stream->metadata, "language", nullptr, 0)) {
+    av_dict_set(&out_stream->metadata, "language", lang->value, 0);
+  }
+}
+
+void AudioTrack::Impl::OpenDecoder() {
+  const AVCodecParameters* par = in_stream->codecpar;
   // Decoder for the source codec.
   const AVCodec* dec = avcodec_find_decoder(par->codec_id);
   if (!dec) {
     throw FatalError("cannot re-encode the audio of '" + source + "': no decoder for " +
                      avcodec_get_name(par->codec_id) + " (use --no-audio)");
   }
-  impl->decoder.reset(avcodec_alloc_context3(dec));
-  if (int ret = avcodec_parameters_to_context(impl->decoder.get(), par); ret < 0) {
-    impl->Fail("decode", ret);
+  decoder.reset(avcodec_alloc_context3(dec));
+  if (int ret = avcodec_parameters_to_context(decoder.get(), par); ret < 0) {
+    Fail("decode", ret);
   }
-  impl->decoder->pkt_timebase = impl->in_stream->time_base;
-  if (int ret = avcodec_open2(impl->decoder.get(), dec, nullptr); ret < 0) {
-    impl->Fail("decode", ret);
+  decoder->pkt_timebase = in_stream->time_base;
+  if (int ret = avcodec_open2(decoder.get(), dec, nullptr); ret < 0) {
+    Fail("decode", ret);
   }
-  AVCodecContext* d = impl->decoder.get();
+  AVCodecContext* d = decoder.get();
   if (d->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
     const int channels = d->ch_layout.nb_channels > 0 ? d->ch_layout.nb_channels : 2;
     av_channel_layout_uninit(&d->ch_layout);
     av_channel_layout_default(&d->ch_layout, channels);
   }
+}
 
+void AudioTrack::Impl::OpenEncoder() {
+  const AVCodecContext* d = decoder.get();
   // AAC encoder: same rate when AAC supports it, else 48 kHz; same channel layout.
   const AVCodec* enc = avcodec_find_encoder(AV_CODEC_ID_AAC);
   if (!enc) throw FatalError("cannot re-encode the audio of '" + source + "': no AAC encoder");
-  impl->encoder.reset(avcodec_alloc_context3(enc));
-  AVCodecContext* e = impl->encoder.get();
+  encoder.reset(avcodec_alloc_context3(enc));
+  AVCodecContext* e = encoder.get();
   int rate = 48000;
   for (const int* r = enc->supported_samplerates; r && *r; ++r) {
     if (*r == d->sample_rate) rate = d->sample_rate;
@@ -150,30 +185,31 @@ std::unique_ptr<AudioTrack> AudioTrack::Create(const std::string& source, AVForm
   e->sample_rate = rate;
   e->sample_fmt = AV_SAMPLE_FMT_FLTP;
   if (int ret = av_channel_layout_copy(&e->ch_layout, &d->ch_layout); ret < 0) {
-    impl->Fail("re-encode", ret);
+    Fail("re-encode", ret);
   }
   e->bit_rate = std::min<int64_t>(64000LL * e->ch_layout.nb_channels, 384000);
   e->time_base = AVRational{1, rate};
   if (out->oformat->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  if (int ret = avcodec_open2(e, enc, nullptr); ret < 0) impl->Fail("re-encode", ret);
-  if (int ret = avcodec_parameters_from_context(impl->out_stream->codecpar, e); ret < 0) {
-    impl->Fail("re-encode", ret);
+  if (int ret = avcodec_open2(e, enc, nullptr); ret < 0) Fail("re-encode", ret);
+  if (int ret = avcodec_parameters_from_context(out_stream->codecpar, e); ret < 0) {
+    Fail("re-encode", ret);
   }
-  impl->out_stream->time_base = e->time_base;
+  out_stream->time_base = e->time_base;
+}
 
-  SwrContext* swr = nullptr;
-  if (int ret = swr_alloc_set_opts2(&swr, &e->ch_layout, e->sample_fmt, e->sample_rate,
+void AudioTrack::Impl::SetUpResampler() {
+  AVCodecContext* d = decoder.get();
+  AVCodecContext* e = encoder.get();
+  SwrContext* raw = nullptr;
+  if (int ret = swr_alloc_set_opts2(&raw, &e->ch_layout, e->sample_fmt, e->sample_rate,
                                     &d->ch_layout, d->sample_fmt, d->sample_rate, 0, nullptr);
       ret < 0) {
-    impl->Fail("resample", ret);
+    Fail("resample", ret);
   }
-  impl->swr.reset(swr);
-  if (int ret = swr_init(swr); ret < 0) impl->Fail("resample", ret);
-  impl->fifo.reset(av_audio_fifo_alloc(e->sample_fmt, e->ch_layout.nb_channels, 4096));
-  if (!impl->fifo) throw std::bad_alloc();
-  spdlog::debug("audio: re-encoding {} from '{}' to AAC ({} does not take it)",
-                avcodec_get_name(par->codec_id), source, out->oformat->name);
-  return std::unique_ptr<AudioTrack>(new AudioTrack(std::move(impl)));
+  swr.reset(raw);
+  if (int ret = swr_init(raw); ret < 0) Fail("resample", ret);
+  fifo.reset(av_audio_fifo_alloc(e->sample_fmt, e->ch_layout.nb_channels, 4096));
+  if (!fifo) throw std::bad_alloc();
 }
 
 AudioTrack::AudioTrack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

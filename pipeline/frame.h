@@ -9,16 +9,6 @@
 
 namespace faceswap {
 
-// Outcome for one face. A per-face problem is data carried with the frame,
-// never an exception (shared/DESIGN.md).
-enum class FaceStatus {
-  kOk = 0,       // Detected, landmarked, aligned as requested.
-  kNoLandmarks,  // Landmark stage could not fit the face.
-  kTooSmall,     // Below the minimum size asked for.
-  kRejected,     // Dropped by a filter (score, max faces, ...).
-};
-const char* ToString(FaceStatus status);
-
 struct Face {
   cv::Rect2f box;                       // Detector box in frame pixels.
   float score = 0.f;                    // Detector confidence (detector specific scale).
@@ -30,7 +20,6 @@ struct Face {
   // Convert only: the generated face and the similarity from frame px to its pixels.
   cv::Mat swapped;                      // CV_8UC3, square; empty until a swap stage ran.
   cv::Matx23d frame_to_swapped = cv::Matx23d::zeros();
-  FaceStatus status = FaceStatus::kOk;
   std::string identity;                 // Optional identity tag.
   float identity_distance = -1.f;  // distance to --ref mean (filter/faces); -1 = not measured
 };
@@ -51,6 +40,21 @@ struct Frame {
   // writes them for every pixel outside `changed`: a stage that alters `image` must mark
   // what it altered in `changed` (or release this). Empty for other sources.
   cv::Mat source_yuv;
+};
+
+// What every description of a video stream holds. The reader's VideoInfo, the runner's
+// StreamFormat and the alignments file's AlignmentsSource derive from it, so one is handed
+// to another in one assignment (`source.stream() = format.stream()`), not field by field.
+struct VideoStream {
+  std::string path;          // The input as given: a video file or an image folder.
+  int width = 0;             // Frame size in pixels (after rotation).
+  int height = 0;
+  double fps = 0.0;          // Average frame rate (0 if unknown; image folders: --fps).
+  int64_t frame_count = -1;  // Frames, -1 if unknown (StreamFormat: the frames expected).
+  int time_base_num = 1;     // Unit of Frame::pts.
+  int time_base_den = 1;
+  VideoStream& stream() { return *this; }
+  const VideoStream& stream() const { return *this; }
 };
 
 // A group of consecutive frames handed to Stage::Process in one call.

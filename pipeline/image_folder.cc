@@ -108,7 +108,7 @@ StreamFormat ImageFolderReader::Open() {
   format.frame_count = static_cast<int64_t>(files_.size());
   format.time_base_num = tb.num;
   format.time_base_den = tb.den;
-  format.source_path = folder_;
+  format.path = folder_;
   format.stills = true;  // Detectors search each picture fully (group photos, mixed sizes).
   return format;
 }

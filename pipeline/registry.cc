@@ -8,7 +8,7 @@
 namespace faceswap {
 
 std::string StreamFormat::SourceName() const {
-  const std::filesystem::path in(source_path);  // "faces/" names the folder, not "".
+  const std::filesystem::path in(path);  // "faces/" names the folder, not "".
   return (in.has_filename() ? in : in.parent_path()).stem().string();
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -60,6 +61,16 @@ void Runner::AddStage(std::string name, StageFactory factory, int workers) {
 namespace {
 
 using Queue = OrderedQueue<FrameBatch>;
+using BusyClock = std::atomic<int64_t>;  // Nanoseconds a step spent working, all workers.
+
+template <typename F>
+void Timed(BusyClock& total, F&& work) {
+  const auto t0 = std::chrono::steady_clock::now();
+  work();
+  total +=
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+}
 
 // First error wins; everything else is stopped through the queues.
 class ErrorSlot {
@@ -81,15 +92,88 @@ class ErrorSlot {
   std::exception_ptr error_;
 };
 
+// What the threads of one run share.
+struct RunShared {
+  // One queue per step's input (queues[s] feeds step s; one worker pushes into queues[0], the
+  // source) and queues.back() collecting the last step's output.
+  std::vector<std::unique_ptr<Queue>> queues;
+  ErrorSlot error;
+  std::vector<BusyClock> busy;  // Per step; busy.back() is the source's.
+
+  RunShared(const std::vector<int>& workers, int capacity) : busy(workers.size() + 1) {
+    queues.push_back(std::make_unique<Queue>(capacity, 1));
+    for (int w : workers) queues.push_back(std::make_unique<Queue>(capacity, w));
+  }
+  // `body` as a thread function: an exception stops every queue and is kept for Run().
+  template <typename F>
+  std::function<void()> Guarded(F body) {
+    return [this, body]() mutable {
+      try {
+        body();
+      } catch (...) {
+        error.Set(std::current_exception(), queues);
+      }
+    };
+  }
+};
+
+void ReadSource(FrameSource& source, int batch_size, RunShared& run) {
+  uint64_t seq = 0;
+  for (;;) {
+    FrameBatch batch;
+    bool more = false;
+    ThrowIfInterrupted();  // Ctrl-C: stop reading; Run() throws, writers discard their files.
+    Timed(run.busy.back(), [&] { more = source.Read(batch, batch_size); });
+    if (!more) break;
+    if (!run.queues[0]->Push(seq++, std::move(batch))) return;
+  }
+  run.queues[0]->ProducerDone();
+}
+
+// One worker of step `s`. A step with one worker (`single`) may emit a tail batch from Close().
+void WorkStage(Stage& stage, const std::string& name, bool single, size_t s, RunShared& run) {
+  Queue* in = run.queues[s].get();
+  Queue* out = run.queues[s + 1].get();
+  uint64_t next_seq = 0;
+  for (;;) {
+    auto item = in->Pop();
+    if (!item) break;
+    Timed(run.busy[s], [&] { stage.Process(item->second); });
+    next_seq = item->first + 1;
+    if (!out->Push(item->first, std::move(item->second))) return;
+  }
+  if (run.error.Get()) return;
+  FrameBatch tail;
+  Timed(run.busy[s], [&] { stage.Close(tail); });
+  if (!tail.empty()) {
+    if (!single) {
+      throw std::logic_error("stage '" + name + "' emitted frames from Close() but runs " +
+                             "on several workers");
+    }
+    if (!out->Push(next_seq, std::move(tail))) return;
+  }
+  out->ProducerDone();
+}
+
+// Runs the consumer on every finished batch, in order, and counts progress.
+void Collect(RunShared& run, const std::function<void(FrameBatch&)>& consumer, Progress& progress,
+             std::atomic<int64_t>& frames_done) {
+  Queue* last = run.queues.back().get();
+  for (;;) {
+    auto item = last->Pop();
+    if (!item) break;
+    if (consumer) consumer(item->second);
+    frames_done += static_cast<int64_t>(item->second.size());
+    progress.Add(static_cast<int64_t>(item->second.size()));
+  }
+}
+
 }  // namespace
 
-RunStats Runner::Run(FrameSource& source) {
-  const auto start = std::chrono::steady_clock::now();
-  StreamFormat format = source.Open();
-
-  // Instantiate and open every stage up front, on this thread, in pipeline order, so
-  // a bad option or unreadable model fails before any thread starts.
-  std::vector<std::vector<std::unique_ptr<Stage>>> instances(steps_.size());
+// Instantiates and opens every stage up front, on this thread, in pipeline order, so a bad
+// option or unreadable model fails before any thread starts.
+Runner::Instances Runner::OpenStages(StreamFormat& format) const {
+  Instances instances(steps_.size());
   for (size_t s = 0; s < steps_.size(); ++s) {
     StreamFormat out = format;
     for (int w = 0; w < steps_[s].workers; ++w) {
@@ -102,99 +186,40 @@ RunStats Runner::Run(FrameSource& source) {
     }
     format = out;
   }
+  return instances;
+}
 
-  // queues[s] feeds step s; queues[steps] collects the last step's output.
-  std::vector<std::unique_ptr<Queue>> queues;
-  queues.push_back(std::make_unique<Queue>(options_.queue_capacity, 1));
-  for (const auto& step : steps_) {
-    queues.push_back(std::make_unique<Queue>(options_.queue_capacity, step.workers));
-  }
-
-  ErrorSlot error;
-  // Busy time per step (index steps_.size() = the source), in nanoseconds.
-  std::vector<std::atomic<int64_t>> busy(steps_.size() + 1);
-  auto timed = [](std::atomic<int64_t>& total, auto&& work) {
-    const auto t0 = std::chrono::steady_clock::now();
-    work();
-    total += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::steady_clock::now() - t0)
-                 .count();
-  };
+RunStats Runner::Run(FrameSource& source) {
+  const auto start = std::chrono::steady_clock::now();
+  StreamFormat format = source.Open();
+  Instances instances = OpenStages(format);
+  std::vector<int> workers;
+  for (const auto& step : steps_) workers.push_back(step.workers);
+  // A stage may ask for longer batches (StreamFormat::min_batch_frames); fewer of them are then
+  // queued, so the frames in flight (memory) stay about what the options allow.
+  const int batch_size = std::max(options_.batch_size, format.min_batch_frames);
+  const int capacity =
+      std::min(options_.queue_capacity,
+               std::max(2, options_.queue_capacity * options_.batch_size / batch_size));
+  RunShared run(workers, capacity);
   Progress progress(options_.progress_label, format.frame_count, options_.progress);
   std::atomic<int64_t> frames_done{0};
 
-  auto guarded = [&](auto&& body) {
-    return [&, body]() mutable {
-      try {
-        body();
-      } catch (...) {
-        error.Set(std::current_exception(), queues);
-      }
-    };
-  };
-
   std::vector<std::thread> threads;
-  // Source thread.
-  threads.emplace_back(guarded([&] {
-    uint64_t seq = 0;
-    for (;;) {
-      FrameBatch batch;
-      bool more = false;
-      ThrowIfInterrupted();  // Ctrl-C: stop reading; Run() throws, writers discard their files.
-      timed(busy[steps_.size()], [&] { more = source.Read(batch, options_.batch_size); });
-      if (!more) break;
-      if (!queues[0]->Push(seq++, std::move(batch))) return;
-    }
-    queues[0]->ProducerDone();
-  }));
-
-  // Stage workers. A step with one worker may emit a tail batch from Close().
+  threads.emplace_back(run.Guarded([&, batch_size] { ReadSource(source, batch_size, run); }));
   for (size_t s = 0; s < steps_.size(); ++s) {
     for (int w = 0; w < steps_[s].workers; ++w) {
       Stage* stage = instances[s][w].get();
-      Queue* in = queues[s].get();
-      Queue* out = queues[s + 1].get();
       const bool single = steps_[s].workers == 1;
-      const std::string name = steps_[s].name;
-      std::atomic<int64_t>* step_busy = &busy[s];
-      threads.emplace_back(guarded([=, &error, &timed] {
-        uint64_t next_seq = 0;
-        for (;;) {
-          auto item = in->Pop();
-          if (!item) break;
-          timed(*step_busy, [&] { stage->Process(item->second); });
-          next_seq = item->first + 1;
-          if (!out->Push(item->first, std::move(item->second))) return;
-        }
-        if (error.Get()) return;
-        FrameBatch tail;
-        timed(*step_busy, [&] { stage->Close(tail); });
-        if (!tail.empty()) {
-          if (!single) {
-            throw std::logic_error("stage '" + name + "' emitted frames from Close() but runs " +
-                                   "on several workers");
-          }
-          if (!out->Push(next_seq, std::move(tail))) return;
-        }
-        out->ProducerDone();
+      threads.emplace_back(run.Guarded([&run, stage, name = steps_[s].name, single, s] {
+        WorkStage(*stage, name, single, s, run);
       }));
     }
   }
-
-  // Collector: runs the consumer and counts progress, in order.
-  threads.emplace_back(guarded([&] {
-    Queue* last = queues.back().get();
-    for (;;) {
-      auto item = last->Pop();
-      if (!item) break;
-      if (consumer_) consumer_(item->second);
-      frames_done += static_cast<int64_t>(item->second.size());
-      progress.Add(static_cast<int64_t>(item->second.size()));
-    }
-  }));
+  threads.emplace_back(run.Guarded([&] { Collect(run, consumer_, progress, frames_done); }));
 
   for (auto& t : threads) t.join();
-  if (auto e = error.Get()) {
+  if (auto e = run.error.Get()) {
     instances.clear();  // Destroy stages (writers drop partial files) before reporting.
     std::rethrow_exception(e);
   }
@@ -206,11 +231,11 @@ RunStats Runner::Run(FrameSource& source) {
     spdlog::warn("{} frame{} lost to decode errors", stats.lost_frames,
                  stats.lost_frames == 1 ? "" : "s");
   }
-  stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  stats.source_seconds = 1e-9 * static_cast<double>(busy[steps_.size()].load());
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.source_seconds = 1e-9 * static_cast<double>(run.busy.back().load());
   for (size_t s = 0; s < steps_.size(); ++s) {
-    stats.stage_seconds.emplace_back(steps_[s].name, 1e-9 * static_cast<double>(busy[s].load()));
+    stats.stage_seconds.emplace_back(steps_[s].name,
+                                     1e-9 * static_cast<double>(run.busy[s].load()));
   }
   return stats;
 }

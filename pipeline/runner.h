@@ -49,8 +49,8 @@ class SingleFrameSource : public FrameSource {
 };
 
 struct RunnerOptions {
-  int batch_size = 1;        // Frames per batch read from the source.
-  int queue_capacity = 4;    // Batches in flight between two steps.
+  int batch_size = 1;      // Frames per batch read from the source.
+  int queue_capacity = 4;  // Batches in flight between two steps.
   ProgressMode progress = ProgressMode::kAuto;
   std::string progress_label = "frames";
   std::string Check() const;
@@ -83,6 +83,8 @@ class Runner {
     StageFactory factory;
     int workers;
   };
+  using Instances = std::vector<std::vector<std::unique_ptr<Stage>>>;  // Per step, per worker.
+  Instances OpenStages(StreamFormat& format) const;
   RunnerOptions options_;
   std::vector<Step> steps_;
   std::function<void(FrameBatch&)> consumer_;

@@ -5,8 +5,10 @@
 //   stage->Open(format);                 // once, before the first batch; may refine format
 //   stage->Process(batch);               // repeatedly, batches in frame order per instance
 //   stage->Close(tail);                  // once at end of stream; may emit held-back frames
-// Process throws (FatalError) only for problems that must stop the run; per-face
-// problems are recorded in Face::status.
+// Process throws (FatalError) only for problems that must stop the run; a per-face outcome
+// is data carried with the frame (a filter removes the face and counts it in
+// Frame::faces_dropped). Frames marked passthrough are the framework's: stages that work on
+// faces derive from FaceStage (or use ForEachFrame), which leaves them untouched.
 #pragma once
 
 #include <cstdint>
@@ -24,28 +26,25 @@ namespace faceswap {
 // stages. The runner hands each stage the format the previous one left, so a stage learns
 // about the run only from here (and from its own options), never from a command writing its
 // fields.
-struct StreamFormat {
-  int width = 0;
-  int height = 0;
-  double fps = 0.0;             // Average frame rate (image folders: the reader's --fps, 25).
-  int64_t frame_count = -1;     // Frames expected, -1 if unknown.
+struct StreamFormat : VideoStream {  // VideoStream::frame_count: the frames to be delivered.
   // Frames in the whole input when frame_count counts only a range of them (FrameRange);
   // -1 = the same as frame_count.
   int64_t input_frame_count = -1;
-  int time_base_num = 1;        // Time base of Frame::pts.
-  int time_base_den = 1;
-  int face_size = 0;            // Edge of aligned crops in pixels (0 until an aligner sets it).
-  std::string source_path;
-  bool stills = false;          // Unrelated pictures (image folder), not a moving sequence.
+  int face_size = 0;  // Edge of aligned crops in pixels (0 until an aligner sets it).
+  bool stills = false;  // Unrelated pictures (image folder), not a moving sequence.
   // Frames carry Frame::source_yuv in this colour matrix (an AVColorSpace value: BT.709 or
   // SMPTE 170M) and range; -1 = they carry none.
   int yuv_colorspace = -1;
   bool yuv_full_range = false;
 
   // The run (set by the command before the first stage opens).
-  std::string output;        // Where the run writes: extract's faces folder, convert's video
-                             // file or image folder. Writers use it unless their options name one.
-  bool crops = true;         // Stages downstream use Face::aligned; false: aligners skip them.
+  std::string output;  // Where the run writes: extract's faces folder, convert's video
+                       // file or image folder. Writers use it unless their options name one.
+  bool crops = true;   // Stages downstream use Face::aligned; false: aligners skip them.
+  // Set by a stage's Open: the fewest frames per batch it works with. A detector that follows
+  // faces from frame to frame within a batch asks for --redetect-every; the runner then reads
+  // batches of max(RunnerOptions::batch_size, this).
+  int min_batch_frames = 1;
   // Container metadata for writers that support it (convert's "synthetic" tag).
   std::map<std::string, std::string> metadata;
   // Set by an aligner's Open: its landmark model, for stages that landmark reference photos
@@ -53,7 +52,7 @@ struct StreamFormat {
   std::string landmark_model;
 
   // Short name of the input for output names: the file stem of a video, the folder's name
-  // for an image folder ("" when no source_path).
+  // for an image folder ("" when no path).
   std::string SourceName() const;
 };
 
@@ -85,6 +84,45 @@ class Stage {
   virtual void Open(StreamFormat& format) { (void)format; }
   virtual void Process(FrameBatch& batch) = 0;
   virtual void Close(FrameBatch& tail) { (void)tail; }
+};
+
+// Calls fn(frame) for each frame of the batch a stage may change: every frame not marked
+// passthrough (outside convert's --start/--end, copied to the output untouched).
+template <typename F>
+void ForEachFrame(FrameBatch& batch, F&& fn) {
+  for (Frame& frame : batch.frames) {
+    if (!frame.passthrough) fn(frame);
+  }
+}
+
+// Base of the stages that work one face at a time (mask, colour, sharpen, blend, face
+// writer): the framework iterates the batch, skips passthrough frames and the faces the
+// stage does not want, and calls ProcessFace for the rest.
+class FaceStage : public Stage {
+ public:
+  void Process(FrameBatch& batch) final {
+    ForEachFrame(batch, [this](Frame& frame) {
+      for (size_t i = 0; i < frame.faces.size(); ++i) {
+        if (Wants(frame.faces[i])) ProcessFace(frame, frame.faces[i], static_cast<int>(i));
+      }
+    });
+  }
+
+ protected:
+  // Which faces this stage handles; default every face.
+  virtual bool Wants(const Face& face) const {
+    (void)face;
+    return true;
+  }
+  // `face` is frame.faces[index].
+  virtual void ProcessFace(Frame& frame, Face& face, int index) = 0;
+};
+
+// Base of convert's stages after the swap: they handle only faces a swap stage generated
+// (Face::swapped set), in swap space.
+class SwappedFaceStage : public FaceStage {
+ protected:
+  bool Wants(const Face& face) const override { return !face.swapped.empty(); }
 };
 
 // What the registration list knows about one plugin.

@@ -67,8 +67,20 @@ struct VideoReader::Impl {
   bool yuv_full_range = false;
 
   void Open(const std::string& path);
+  // Steps of Open(), in the order it takes them.
+  void OpenFile();                   // Opens info.path and reads its stream info.
+  const AVCodec* FindVideoStream();  // Sets stream_index; returns its decoder.
+  void OpenDecoder(const AVCodec* codec, const AVStream* stream);
+  void ReadTiming(const AVStream* stream);  // Time base, rate, duration, frame count.
+  void ReadFrameSize(const AVStream* stream);
+  void ReadYuvFormat(const AVCodecParameters* par);  // yuv_* members.
+  void CheckIndexInFile(AVStream* stream);           // Throws if the file is truncated.
   // Decodes the next frame into `frame`; false at end of stream.
   bool Decode();
+  void EndOfStream();    // The decoder is drained: final lost-frame accounting.
+  void FeedPacket();     // Feeds the decoder one packet of our stream (or the flush at EOF).
+  void StartFlushing();  // At the demuxer's end.
+  bool SendPacket();     // Sends `packet`; false: the decoder rejected it, read another.
   double Seconds(int64_t pts) const {
     return static_cast<double>(pts - start_pts) * av_q2d(time_base);
   }
@@ -82,6 +94,21 @@ struct VideoReader::Impl {
 
 void VideoReader::Impl::Open(const std::string& path) {
   info.path = path;
+  OpenFile();
+  const AVCodec* codec = FindVideoStream();
+  AVStream* stream = input->streams[stream_index];
+  OpenDecoder(codec, stream);
+  ReadTiming(stream);
+  info.time_base_num = time_base.num;
+  info.time_base_den = time_base.den;
+  info.codec = codec->name;
+  ReadFrameSize(stream);
+  ReadYuvFormat(stream->codecpar);
+  CheckIndexInFile(stream);
+}
+
+void VideoReader::Impl::OpenFile() {
+  const std::string& path = info.path;
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0) {
     throw FatalError("cannot open video '" + path + "': the file is empty (0 bytes)");
@@ -95,6 +122,10 @@ void VideoReader::Impl::Open(const std::string& path) {
   if (int ret = avformat_find_stream_info(input.get(), nullptr); ret < 0) {
     ThrowFfmpeg("cannot read video '" + path + "'", ret);
   }
+}
+
+const AVCodec* VideoReader::Impl::FindVideoStream() {
+  const std::string& path = info.path;
   const AVCodec* codec = nullptr;
   stream_index = av_find_best_stream(input.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
   if (stream_index == AVERROR_STREAM_NOT_FOUND) {
@@ -106,13 +137,16 @@ void VideoReader::Impl::Open(const std::string& path) {
     throw FatalError("cannot read video '" + path + "': no decoder for its video codec (" + name +
                      ")");
   }
-  AVStream* stream = input->streams[stream_index];
   // Drop every other stream at the demuxer level: less work per packet.
   for (unsigned i = 0; i < input->nb_streams; ++i) {
     if (static_cast<int>(i) != stream_index) input->streams[i]->discard = AVDISCARD_ALL;
     if (input->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) info.has_audio = true;
   }
+  return codec;
+}
 
+void VideoReader::Impl::OpenDecoder(const AVCodec* codec, const AVStream* stream) {
+  const std::string& path = info.path;
   decoder.reset(avcodec_alloc_context3(codec));
   if (!decoder) throw std::bad_alloc();
   if (int ret = avcodec_parameters_to_context(decoder.get(), stream->codecpar); ret < 0) {
@@ -124,7 +158,9 @@ void VideoReader::Impl::Open(const std::string& path) {
   if (int ret = avcodec_open2(decoder.get(), codec, nullptr); ret < 0) {
     ThrowFfmpeg("cannot open the " + std::string(codec->name) + " decoder for '" + path + "'", ret);
   }
+}
 
+void VideoReader::Impl::ReadTiming(const AVStream* stream) {
   time_base = stream->time_base;
   start_pts = stream->start_time == AV_NOPTS_VALUE ? 0 : stream->start_time;
   AVRational rate = stream->avg_frame_rate;
@@ -143,23 +179,28 @@ void VideoReader::Impl::Open(const std::string& path) {
   } else if (info.duration > 0 && info.fps > 0) {
     info.frame_count = std::llround(info.duration * info.fps);
   }
-  info.time_base_num = time_base.num;
-  info.time_base_den = time_base.den;
-  info.codec = codec->name;
+}
+
+void VideoReader::Impl::ReadFrameSize(const AVStream* stream) {
   info.rotation = StreamRotation(stream);
   const bool swap = info.rotation == 90 || info.rotation == 270;
   info.width = swap ? stream->codecpar->height : stream->codecpar->width;
   info.height = swap ? stream->codecpar->width : stream->codecpar->height;
   if (info.width <= 0 || info.height <= 0) {
-    throw FatalError("cannot read video '" + path + "': unknown frame size");
+    throw FatalError("cannot read video '" + info.path + "': unknown frame size");
   }
-  const AVCodecParameters* par = stream->codecpar;
+}
+
+void VideoReader::Impl::ReadYuvFormat(const AVCodecParameters* par) {
   yuv_sws_cs = SwsColorspace(par->color_space, par->height);
   yuv_full_range = par->color_range == AVCOL_RANGE_JPEG;
   if (par->format == AV_PIX_FMT_YUV420P && info.rotation == 0 && par->width % 2 == 0 &&
       par->height % 2 == 0 && (yuv_sws_cs == SWS_CS_ITU601 || yuv_sws_cs == SWS_CS_ITU709)) {
     yuv_colorspace = yuv_sws_cs == SWS_CS_ITU709 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
   }
+}
+
+void VideoReader::Impl::CheckIndexInFile(AVStream* stream) {
   // A container with a full sample index (MP4/MOV) tells a cut-off file at once: frame data
   // listed past the end of the file.
   const int entries = avformat_index_get_entries_count(stream);
@@ -177,7 +218,7 @@ void VideoReader::Impl::Open(const std::string& path) {
       throw FatalError(fmt::format(
           "cannot read video '{}': the file is truncated ({} of its {} frames lie past its end, "
           "from {:.1f} s on)",
-          path, missing, entries,
+          info.path, missing, entries,
           first_missing_ts == AV_NOPTS_VALUE ? 0.0 : Seconds(first_missing_ts)));
     }
   }
@@ -266,16 +307,7 @@ bool VideoReader::Impl::Decode() {
       continue;
     }
     if (ret == AVERROR_EOF) {
-      finished = true;
-      for (int64_t pts : pending_pts) FrameLost(pts);  // Sent, never output.
-      pending_pts.clear();
-      if (frames_out == 0 && decode_errors > 0) {
-        ThrowFfmpeg("cannot decode video '" + info.path + "': no frame decodes", last_decode_error);
-      }
-      if (container_frames > 0 && next_index < container_frames) {
-        spdlog::warn("'{}' ended after {} of the {} frames its container lists (damaged file?)",
-                     info.path, next_index, container_frames);
-      }
+      EndOfStream();
       return false;
     }
     if (ret != AVERROR(EAGAIN)) {
@@ -291,57 +323,81 @@ bool VideoReader::Impl::Decode() {
       finished = true;
       return false;
     }
-    // Feed the decoder one packet of our stream.
-    for (;;) {
-      av_packet_unref(packet.get());
-      ret = av_read_frame(input.get(), packet.get());
-      if (ret == AVERROR_EOF) {
-        if (read_error_run > 0) {
-          // Reads failed from some point up to the end: the file is cut off, not damaged.
-          ThrowFfmpeg("cannot read video '" + info.path + "': the file is truncated (its data " +
-                          "stops after " + fmt::format("{:.1f}", last_read_time) + " s)",
-                      last_read_error);
-        }
-        flushing = true;
-        avcodec_send_packet(decoder.get(), nullptr);
-        break;
-      }
-      if (ret < 0) {
-        // A damaged container record: skip it, unless every read up to the end fails.
-        if (ret == AVERROR(ENOMEM) || ++read_error_run >= kMaxReadErrorRun) {
-          ThrowFfmpeg("cannot read video '" + info.path + "'", ret);
-        }
-        last_read_error = ret;
-        continue;
-      }
-      if (packet->stream_index != stream_index) continue;
-      if (read_error_run > 0) {
-        // Unreadable packets mid-file: their frames are lost (index unknown).
-        spdlog::warn("'{}': {} unreadable packet{} before {:.1f} s, skipped", info.path,
-                     read_error_run, read_error_run == 1 ? "" : "s", last_read_time);
-        lost += read_error_run;
-        read_error_run = 0;
-      }
-      if (packet->pts != AV_NOPTS_VALUE) last_read_time = Seconds(packet->pts);
-      if (!(packet->flags & AV_PKT_FLAG_DISCARD) && track_pts) {
-        if (packet->pts == AV_NOPTS_VALUE) {
-          track_pts = false;
-          pending_pts.clear();
-        } else {
-          pending_pts.insert(packet->pts);
-        }
-      }
-      ret = avcodec_send_packet(decoder.get(), packet.get());
-      if (ret < 0 && ret != AVERROR(EAGAIN)) {
-        // A corrupt packet: skip it like the ffmpeg program does (its pts stays pending and
-        // becomes a lost frame once a later frame decodes).
-        DecodeFailed(ret, packet->pts);
-        continue;
-      }
-      break;
-    }
+    FeedPacket();
     receive_errors = 0;
   }
+}
+
+void VideoReader::Impl::EndOfStream() {
+  finished = true;
+  for (int64_t pts : pending_pts) FrameLost(pts);  // Sent, never output.
+  pending_pts.clear();
+  if (frames_out == 0 && decode_errors > 0) {
+    ThrowFfmpeg("cannot decode video '" + info.path + "': no frame decodes", last_decode_error);
+  }
+  if (container_frames > 0 && next_index < container_frames) {
+    spdlog::warn("'{}' ended after {} of the {} frames its container lists (damaged file?)",
+                 info.path, next_index, container_frames);
+  }
+}
+
+void VideoReader::Impl::FeedPacket() {
+  for (;;) {
+    av_packet_unref(packet.get());
+    const int ret = av_read_frame(input.get(), packet.get());
+    if (ret == AVERROR_EOF) {
+      StartFlushing();
+      return;
+    }
+    if (ret < 0) {
+      // A damaged container record: skip it, unless every read up to the end fails.
+      if (ret == AVERROR(ENOMEM) || ++read_error_run >= kMaxReadErrorRun) {
+        ThrowFfmpeg("cannot read video '" + info.path + "'", ret);
+      }
+      last_read_error = ret;
+      continue;
+    }
+    if (packet->stream_index != stream_index) continue;
+    if (SendPacket()) return;
+  }
+}
+
+void VideoReader::Impl::StartFlushing() {
+  if (read_error_run > 0) {
+    // Reads failed from some point up to the end: the file is cut off, not damaged.
+    ThrowFfmpeg("cannot read video '" + info.path + "': the file is truncated (its data " +
+                    "stops after " + fmt::format("{:.1f}", last_read_time) + " s)",
+                last_read_error);
+  }
+  flushing = true;
+  avcodec_send_packet(decoder.get(), nullptr);
+}
+
+bool VideoReader::Impl::SendPacket() {
+  if (read_error_run > 0) {
+    // Unreadable packets mid-file: their frames are lost (index unknown).
+    spdlog::warn("'{}': {} unreadable packet{} before {:.1f} s, skipped", info.path, read_error_run,
+                 read_error_run == 1 ? "" : "s", last_read_time);
+    lost += read_error_run;
+    read_error_run = 0;
+  }
+  if (packet->pts != AV_NOPTS_VALUE) last_read_time = Seconds(packet->pts);
+  if (!(packet->flags & AV_PKT_FLAG_DISCARD) && track_pts) {
+    if (packet->pts == AV_NOPTS_VALUE) {
+      track_pts = false;
+      pending_pts.clear();
+    } else {
+      pending_pts.insert(packet->pts);
+    }
+  }
+  const int ret = avcodec_send_packet(decoder.get(), packet.get());
+  if (ret < 0 && ret != AVERROR(EAGAIN)) {
+    // A corrupt packet: skip it like the ffmpeg program does (its pts stays pending and
+    // becomes a lost frame once a later frame decodes).
+    DecodeFailed(ret, packet->pts);
+    return false;
+  }
+  return true;
 }
 
 void VideoReader::Impl::StampFrame(Frame& out) {
@@ -485,15 +541,8 @@ int64_t VideoReader::Skip(int64_t count) {
 }
 
 StreamFormat VideoReader::Open() {
-  const VideoInfo& i = impl_->info;
   StreamFormat format;
-  format.width = i.width;
-  format.height = i.height;
-  format.fps = i.fps;
-  format.frame_count = i.frame_count;
-  format.time_base_num = i.time_base_num;
-  format.time_base_den = i.time_base_den;
-  format.source_path = i.path;
+  format.stream() = impl_->info.stream();
   format.yuv_colorspace = impl_->yuv_colorspace;
   format.yuv_full_range = impl_->yuv_full_range;
   return format;

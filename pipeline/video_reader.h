@@ -25,18 +25,13 @@
 
 namespace faceswap {
 
-struct VideoInfo {
-  std::string path;
-  int width = 0;              // After rotation.
-  int height = 0;
-  double fps = 0.0;           // Average frame rate.
-  int64_t frame_count = -1;   // From the container; -1 if unknown (estimate from duration).
-  double duration = 0.0;      // Seconds.
-  int time_base_num = 1;      // Video stream time base (Frame::pts unit).
-  int time_base_den = 1;
-  int rotation = 0;           // Degrees clockwise applied to decoded frames (0/90/180/270).
+// VideoStream: size after rotation; frame_count from the container, else estimated from the
+// duration, -1 if unknown; time base: the video stream's (Frame::pts unit).
+struct VideoInfo : VideoStream {
+  double duration = 0.0;  // Seconds.
+  int rotation = 0;       // Degrees clockwise applied to decoded frames (0/90/180/270).
   bool has_audio = false;
-  std::string codec;          // Video codec name.
+  std::string codec;  // Video codec name.
 };
 
 struct VideoReaderOptions {

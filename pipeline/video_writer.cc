@@ -122,6 +122,18 @@ struct VideoWriter::Impl {
   bool finished = false;
 
   void Open();
+  // Steps of Open(), in the order it takes them.
+  const char* CheckedMuxer() const;  // The muxer for `path`'s extension; throws if none.
+  void CheckFrameSize(const AVPixFmtDescriptor* desc) const;
+  AVRational SetUpTiming();  // Sets in_tb and nominal_duration; returns the frame rate.
+  void CreateOutput(const char* muxer);
+  void OpenEncoder(AVPixelFormat pix_fmt, bool rgb, AVRational rate);
+  void SetColorTags(AVPixelFormat pix_fmt, bool rgb);  // Encoder colour tags, keep_source.
+  void AddVideoStream(AVRational rate);
+  bool AddMetadata();  // True if a tag needs movflags=use_metadata_tags.
+  void WriteHeader(bool custom_tags);
+  void SetUpScaler(AVPixelFormat pix_fmt, bool rgb);
+  void AllocateFrame(AVPixelFormat pix_fmt);
   void ConvertI420(const cv::Mat& image);
   void PasteOnSource(const Frame& frame);
   void Drain(bool flushing);
@@ -131,14 +143,35 @@ struct VideoWriter::Impl {
 };
 
 void VideoWriter::Impl::Open() {
+  const char* muxer = CheckedMuxer();
+  const AVPixelFormat pix_fmt = av_get_pix_fmt(options.pix_fmt.c_str());
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pix_fmt);
+  CheckFrameSize(desc);
+  const AVRational rate = SetUpTiming();
+  CreateOutput(muxer);
+  const bool rgb = desc->flags & AV_PIX_FMT_FLAG_RGB;
+  OpenEncoder(pix_fmt, rgb, rate);
+  AddVideoStream(rate);
+  if (!options.audio_source.empty()) {
+    audio = AudioTrack::Create(options.audio_source, output.get());
+  }
+  const bool custom_tags = AddMetadata();
+  WriteHeader(custom_tags);
+  SetUpScaler(pix_fmt, rgb);
+  AllocateFrame(pix_fmt);
+}
+
+const char* VideoWriter::Impl::CheckedMuxer() const {
   const std::string ext = LowerExtension(path);
   const char* muxer = MuxerFor(ext);
   if (!muxer) {
     throw FatalError("cannot write '" + path + "': unknown video extension '" + ext +
                      "' (expected " + ExtensionList() + ")");
   }
-  const AVPixelFormat pix_fmt = av_get_pix_fmt(options.pix_fmt.c_str());
-  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pix_fmt);
+  return muxer;
+}
+
+void VideoWriter::Impl::CheckFrameSize(const AVPixFmtDescriptor* desc) const {
   if (format.width <= 0 || format.height <= 0) {
     throw FatalError("cannot write '" + path + "': invalid frame size " +
                      std::to_string(format.width) + "x" + std::to_string(format.height));
@@ -148,6 +181,9 @@ void VideoWriter::Impl::Open() {
                      std::to_string(format.height) + " frames need even width and height for " +
                      options.pix_fmt + " (use pix-fmt yuv444p)");
   }
+}
+
+AVRational VideoWriter::Impl::SetUpTiming() {
   in_tb = AVRational{format.time_base_num, format.time_base_den};
   AVRational rate = format.fps > 0 ? av_d2q(format.fps, 100000) : AVRational{0, 1};
   if (in_tb.num <= 0 || in_tb.den <= 0) {
@@ -156,7 +192,10 @@ void VideoWriter::Impl::Open() {
   }
   if (rate.num <= 0) rate = AVRational{25, 1};
   nominal_duration = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(rate), in_tb));
+  return rate;
+}
 
+void VideoWriter::Impl::CreateOutput(const char* muxer) {
   file = std::make_unique<PendingFile>(path);
   // A killed earlier run's partial videos in this folder (their processes are gone).
   RemoveStaleTemps(FolderOf(path));
@@ -166,7 +205,9 @@ void VideoWriter::Impl::Open() {
     Fail("create", ret);
   }
   output.reset(raw);
+}
 
+void VideoWriter::Impl::OpenEncoder(AVPixelFormat pix_fmt, bool rgb, AVRational rate) {
   const AVCodec* codec = avcodec_find_encoder_by_name(options.codec.c_str());
   encoder.reset(avcodec_alloc_context3(codec));
   if (!encoder) throw std::bad_alloc();
@@ -178,7 +219,18 @@ void VideoWriter::Impl::Open() {
   e->framerate = rate;
   e->sample_aspect_ratio = AVRational{1, 1};
   e->thread_count = options.threads;
-  const bool rgb = desc->flags & AV_PIX_FMT_FLAG_RGB;
+  SetColorTags(pix_fmt, rgb);
+  if (output->oformat->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  AVDictionary* codec_options = nullptr;
+  av_dict_set_int(&codec_options, "crf", options.crf, 0);
+  av_dict_set(&codec_options, "preset", options.preset.c_str(), 0);
+  const int opened = avcodec_open2(e, codec, &codec_options);
+  av_dict_free(&codec_options);
+  if (opened < 0) Fail("open the " + options.codec + " encoder for", opened);
+}
+
+void VideoWriter::Impl::SetColorTags(AVPixelFormat pix_fmt, bool rgb) {
+  AVCodecContext* e = encoder.get();
   keep_source = pix_fmt == AV_PIX_FMT_YUV420P && format.yuv_colorspace >= 0;
   if (keep_source) {
     // The source's tags, as the decoder read them: its untouched planes are written as they
@@ -194,30 +246,28 @@ void VideoWriter::Impl::Open() {
     e->colorspace = AVCOL_SPC_SMPTE170M;
     e->color_range = AVCOL_RANGE_MPEG;
   }
-  if (output->oformat->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  AVDictionary* codec_options = nullptr;
-  av_dict_set_int(&codec_options, "crf", options.crf, 0);
-  av_dict_set(&codec_options, "preset", options.preset.c_str(), 0);
-  const int opened = avcodec_open2(e, codec, &codec_options);
-  av_dict_free(&codec_options);
-  if (opened < 0) Fail("open the " + options.codec + " encoder for", opened);
+}
 
+void VideoWriter::Impl::AddVideoStream(AVRational rate) {
   stream = avformat_new_stream(output.get(), nullptr);
   if (!stream) throw std::bad_alloc();
-  if (int ret = avcodec_parameters_from_context(stream->codecpar, e); ret < 0) Fail("create", ret);
+  if (int ret = avcodec_parameters_from_context(stream->codecpar, encoder.get()); ret < 0) {
+    Fail("create", ret);
+  }
   stream->time_base = in_tb;
   stream->avg_frame_rate = rate;
+}
 
-  if (!options.audio_source.empty()) {
-    audio = AudioTrack::Create(options.audio_source, output.get());
-  }
-
+bool VideoWriter::Impl::AddMetadata() {
   bool custom_tags = false;
   for (const auto& [key, value] : options.metadata) {
     av_dict_set(&output->metadata, key.c_str(), value.c_str(), 0);
     custom_tags |= !IsStandardMovTag(key);
   }
+  return custom_tags;
+}
 
+void VideoWriter::Impl::WriteHeader(bool custom_tags) {
   if (int ret = avio_open(&output->pb, file->temp_path().c_str(), AVIO_FLAG_WRITE); ret < 0) {
     Fail("write", ret);
   }
@@ -226,7 +276,9 @@ void VideoWriter::Impl::Open() {
   const int header = avformat_write_header(output.get(), &mux_options);
   av_dict_free(&mux_options);
   if (header < 0) Fail("write", header);
+}
 
+void VideoWriter::Impl::SetUpScaler(AVPixelFormat pix_fmt, bool rgb) {
   // BGR -> encoder format at the same size.
   sws.reset(sws_getContext(format.width, format.height, AV_PIX_FMT_BGR24, format.width,
                            format.height, pix_fmt, SWS_BILINEAR, nullptr, nullptr, nullptr));
@@ -237,6 +289,9 @@ void VideoWriter::Impl::Open() {
                              1 << 16, 1 << 16);
   }
   opencv_i420 = pix_fmt == AV_PIX_FMT_YUV420P;
+}
+
+void VideoWriter::Impl::AllocateFrame(AVPixelFormat pix_fmt) {
   yuv->format = pix_fmt;
   yuv->width = format.width;
   yuv->height = format.height;
@@ -244,7 +299,7 @@ void VideoWriter::Impl::Open() {
 }
 
 void VideoWriter::Impl::ConvertI420(const cv::Mat& image) {
-  // OpenCV's BGR -> I420 is BT.601 limited range, like the tag written in Open().
+  // OpenCV's BGR -> I420 is BT.601 limited range, like the tag written in SetColorTags().
   cv::cvtColor(image, i420, cv::COLOR_BGR2YUV_I420);
   const int w = format.width, h = format.height;
   const uint8_t* plane = i420.data;

@@ -368,20 +368,45 @@ void CopyFileAtomically(const std::string& from, const std::string& to) {
   file.Commit();
 }
 
-int RemoveFaces(const std::string& path, const std::string& folder, const std::string& output) {
-  Alignments a = ReadAlignments(path);
-  const std::vector<FaceFile> files = ReadFaceFolder(folder);
-
-  // Which face of which frame each file is. A file matches a source by its source stem (video,
-  // or the image folder's stem in metadata) or, by file name only, by the frame's name.
-  std::vector<std::map<int64_t, std::set<int>>> keep(a.sources.size());  // frame -> positions
-  std::vector<bool> matched_source(a.sources.size(), false);
+// Which face files matched which faces of the alignments.
+struct FaceMatches {
+  std::vector<std::map<int64_t, std::set<int>>> keep;  // Per source: frame -> positions.
+  std::vector<bool> matched_source;
   int64_t matched = 0;
-  std::set<std::string> foreign;
+  std::set<std::string> foreign;  // Source stems of files that match no frame.
+};
+
+// The position in `frame` of the face `f` is, not one of `kept`; -1 when none.
+int MatchFace(const FaceFile& f, const AlignmentsFrame& frame, const std::set<int>& kept) {
+  // The face with these landmarks (rounded to 0.01 px when stored), else by position.
+  int best = -1;
+  double best_distance = 1.0;  // Pixels.
+  for (size_t k = 0; k < frame.faces.size(); ++k) {
+    const double d = MeanLandmarkDistance(f.landmarks, frame.faces[k].landmarks);
+    if (d < best_distance && !kept.count(static_cast<int>(k))) {
+      best = static_cast<int>(k);
+      best_distance = d;
+    }
+  }
+  // By position only when there are no landmarks to compare (a file without metadata).
+  if (best < 0 && f.face < static_cast<int>(frame.faces.size()) &&
+      (f.landmarks.empty() || frame.faces[f.face].landmarks.empty())) {
+    best = f.face;
+  }
+  return best;
+}
+
+// Which face of which frame each file is. A file matches a source by its source stem (video,
+// or the image folder's stem in metadata) or, by file name only, by the frame's name.
+FaceMatches MatchFaceFiles(const Alignments& a, const std::vector<FaceFile>& files,
+                           const std::string& path) {
+  FaceMatches m;
+  m.keep.resize(a.sources.size());
+  m.matched_source.assign(a.sources.size(), false);
   for (const FaceFile& f : files) {
     bool found = false;
     for (size_t si = 0; si < a.sources.size() && !found; ++si) {
-      AlignmentsSource& s = a.sources[si];
+      const AlignmentsSource& s = a.sources[si];
       const std::string stem = SourceStem(s.path);
       const auto it = std::lower_bound(
           s.frames.begin(), s.frames.end(), f.frame,
@@ -391,75 +416,83 @@ int RemoveFaces(const std::string& path, const std::string& folder, const std::s
         continue;
       }
       found = true;
-      matched_source[si] = true;
-      // The face with these landmarks (rounded to 0.01 px when stored), else by position.
-      std::set<int>& kept = keep[si][f.frame];
-      int best = -1;
-      double best_distance = 1.0;  // Pixels.
-      for (size_t k = 0; k < it->faces.size(); ++k) {
-        const double d = MeanLandmarkDistance(f.landmarks, it->faces[k].landmarks);
-        if (d < best_distance && !kept.count(static_cast<int>(k))) {
-          best = static_cast<int>(k);
-          best_distance = d;
-        }
-      }
-      // By position only when there are no landmarks to compare (a file without metadata).
-      if (best < 0 && f.face < static_cast<int>(it->faces.size()) &&
-          (f.landmarks.empty() || it->faces[f.face].landmarks.empty())) {
-        best = f.face;
-      }
+      m.matched_source[si] = true;
+      std::set<int>& kept = m.keep[si][f.frame];
+      const int best = MatchFace(f, *it, kept);
       if (best >= 0) {
         kept.insert(best);
-        ++matched;
+        ++m.matched;
       } else {
         spdlog::warn("'{}' matches no face of frame {} in '{}'", f.file, f.frame, path);
       }
     }
-    if (!found) foreign.insert(f.source);
+    if (!found) m.foreign.insert(f.source);
   }
-  if (matched == 0) {
+  return m;
+}
+
+// Throws when no file matched (the folder belongs to another source); warns about the rest.
+void CheckMatches(const Alignments& a, const FaceMatches& m, size_t files,
+                  const std::string& path, const std::string& folder) {
+  if (m.matched == 0) {
     std::string sources;
     for (const auto& s : a.sources) sources += (sources.empty() ? "'" : ", '") + s.path + "'";
     throw FatalError("the faces in '" + folder + "' belong to another source ('" +
-                     *foreign.begin() + "') than the alignments file '" + path + "' (" +
+                     *m.foreign.begin() + "') than the alignments file '" + path + "' (" +
                      (sources.empty() ? std::string("no sources") : sources) +
                      "): check -i and -a");
   }
-  if (!foreign.empty()) {
+  if (!m.foreign.empty()) {
     spdlog::warn("{} face files in '{}' match no frame of '{}' (e.g. source '{}'): ignored",
-                 files.size() - static_cast<size_t>(matched), folder, path, *foreign.begin());
+                 files - static_cast<size_t>(m.matched), folder, path, *m.foreign.begin());
   }
+}
 
+struct RemovalCounts {
   int64_t removed = 0, frames_changed = 0, kept_faces = 0;
+};
+
+// Drops from each matched source the faces no file kept; other sources stay as they are.
+RemovalCounts DropUnkeptFaces(Alignments& a, const FaceMatches& m, const std::string& folder) {
+  RemovalCounts c;
   for (size_t si = 0; si < a.sources.size(); ++si) {
-    if (!matched_source[si]) {
+    if (!m.matched_source[si]) {
       spdlog::info("source '{}' has no faces in '{}': left as it is", a.sources[si].path, folder);
-      for (const auto& fr : a.sources[si].frames) kept_faces += fr.faces.size();
+      for (const auto& fr : a.sources[si].frames) c.kept_faces += fr.faces.size();
       continue;
     }
     for (auto& fr : a.sources[si].frames) {
-      const auto it = keep[si].find(fr.index);
+      const auto it = m.keep[si].find(fr.index);
       std::vector<Face> faces;
       for (size_t k = 0; k < fr.faces.size(); ++k) {
         // A face without landmarks never had a crop, so no file: nothing says to remove it.
         const bool had_file = fr.faces[k].landmarks.size() == kNumLandmarks;
-        if (!had_file || (it != keep[si].end() && it->second.count(static_cast<int>(k)))) {
+        if (!had_file || (it != m.keep[si].end() && it->second.count(static_cast<int>(k)))) {
           faces.push_back(std::move(fr.faces[k]));
         }
       }
       const int64_t dropped = static_cast<int64_t>(fr.faces.size() - faces.size());
-      removed += dropped;
-      frames_changed += dropped > 0;
-      kept_faces += static_cast<int64_t>(faces.size());
+      c.removed += dropped;
+      c.frames_changed += dropped > 0;
+      c.kept_faces += static_cast<int64_t>(faces.size());
       fr.faces = std::move(faces);
     }
   }
+  return c;
+}
+
+int RemoveFaces(const std::string& path, const std::string& folder, const std::string& output) {
+  Alignments a = ReadAlignments(path);
+  const std::vector<FaceFile> files = ReadFaceFolder(folder);
+  const FaceMatches matches = MatchFaceFiles(a, files, path);
+  CheckMatches(a, matches, files.size(), path, folder);
+  const RemovalCounts c = DropUnkeptFaces(a, matches, folder);
 
   std::error_code ec;
   const bool in_place = output.empty() || output == path || fs::equivalent(output, path, ec);
-  if (in_place && removed == 0) {
+  if (in_place && c.removed == 0) {
     std::printf("removed 0 faces from 0 frames; %lld faces kept ('%s' unchanged)\n",
-                static_cast<long long>(kept_faces), path.c_str());
+                static_cast<long long>(c.kept_faces), path.c_str());
     return 0;
   }
   if (in_place) {
@@ -469,8 +502,8 @@ int RemoveFaces(const std::string& path, const std::string& folder, const std::s
   }
   WriteAlignments(in_place ? path : output, a);
   std::printf("removed %lld faces from %lld frames; %lld faces kept\n",
-              static_cast<long long>(removed), static_cast<long long>(frames_changed),
-              static_cast<long long>(kept_faces));
+              static_cast<long long>(c.removed), static_cast<long long>(c.frames_changed),
+              static_cast<long long>(c.kept_faces));
   return 0;
 }
 

@@ -108,7 +108,8 @@ ExtractSummary RunExtract(const ExtractOptions& options, const StageRegistry& re
   ThrowIfInvalid(options.Check());
   RunnerOptions runner;
   // Detectors follow faces from frame to frame within a batch (stages/detect/face_search.h):
-  // batches of several frames let most frames be searched only near the previous faces.
+  // batches of several frames let most frames be searched only near the previous faces (a
+  // longer --redetect-every makes the detector ask the runner for longer batches).
   runner.batch_size = kExtractBatchFrames;
   runner.queue_capacity = 8;
   runner.progress = options.progress;

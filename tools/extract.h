@@ -20,7 +20,8 @@
 namespace faceswap {
 
 // Frames per runner batch: detectors follow faces within a batch, so longer batches need fewer
-// whole-frame searches (DetectOptions::redetect_every); 8 keeps ~8 batches of 720p in flight
+// whole-frame searches (DetectOptions::redetect_every, whose default is this; a longer one
+// lengthens the batches, StreamFormat::min_batch_frames); 8 keeps ~8 batches of 720p in flight
 // per queue under 200 MB.
 constexpr int kExtractBatchFrames = 8;
 

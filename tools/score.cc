@@ -355,6 +355,31 @@ cv::Mat MakeTile(const cv::Mat& in, const cv::Mat& out, const FrameScore& s) {
   return SheetTile(in, out, worst->input_box, lines);
 }
 
+// Up to kPixelChunk pairs with the same index (a frame lost in one video is skipped). `a` and
+// `b` hold the frames read but not yet paired; `*_done` says a source has no more.
+std::vector<std::pair<Frame, Frame>> ReadPairedChunk(Interruptible& in_source,
+                                                     Interruptible& out_source, FrameBatch& a,
+                                                     FrameBatch& b, bool& a_done, bool& b_done) {
+  std::vector<std::pair<Frame, Frame>> chunk;
+  while (static_cast<int>(chunk.size()) < kPixelChunk) {
+    if (a.empty() && !a_done) a_done = !in_source.Read(a, kPixelChunk);
+    if (b.empty() && !b_done) b_done = !out_source.Read(b, kPixelChunk);
+    if (a.empty() || b.empty()) break;
+    Frame& fa = a.frames.front();
+    Frame& fb = b.frames.front();
+    if (fa.index == fb.index) {
+      chunk.emplace_back(std::move(fa), std::move(fb));
+      a.frames.erase(a.frames.begin());
+      b.frames.erase(b.frames.begin());
+    } else if (fa.index < fb.index) {
+      a.frames.erase(a.frames.begin());
+    } else {
+      b.frames.erase(b.frames.begin());
+    }
+  }
+  return chunk;
+}
+
 // Reads both videos in step and scores every paired frame (pass 3), `threads` frames at once.
 void PixelPass(const ScoreOptions& o, const std::map<int64_t, DetectedFrame>& in,
                const std::map<int64_t, DetectedFrame>& out, const FaceDescriptor& net,
@@ -370,24 +395,8 @@ void PixelPass(const ScoreOptions& o, const std::map<int64_t, DetectedFrame>& in
   FrameBatch a, b;
   bool a_done = false, b_done = false;
   for (;;) {
-    // Up to kPixelChunk pairs with the same index (a frame lost in one video is skipped).
-    std::vector<std::pair<Frame, Frame>> chunk;
-    while (static_cast<int>(chunk.size()) < kPixelChunk) {
-      if (a.empty() && !a_done) a_done = !in_source.Read(a, kPixelChunk);
-      if (b.empty() && !b_done) b_done = !out_source.Read(b, kPixelChunk);
-      if (a.empty() || b.empty()) break;
-      Frame& fa = a.frames.front();
-      Frame& fb = b.frames.front();
-      if (fa.index == fb.index) {
-        chunk.emplace_back(std::move(fa), std::move(fb));
-        a.frames.erase(a.frames.begin());
-        b.frames.erase(b.frames.begin());
-      } else if (fa.index < fb.index) {
-        a.frames.erase(a.frames.begin());
-      } else {
-        b.frames.erase(b.frames.begin());
-      }
-    }
+    std::vector<std::pair<Frame, Frame>> chunk =
+        ReadPairedChunk(in_source, out_source, a, b, a_done, b_done);
     if (chunk.empty()) break;
     std::atomic<size_t> next{0};
     std::exception_ptr error;
@@ -443,6 +452,186 @@ nlohmann::json RegionJson(const std::array<T, kNumLandmarkRegions>& values) {
     }
   }
   return out;
+}
+
+// Throws unless the options and the paths they name can be scored.
+void CheckScoreOptions(const ScoreOptions& options) {
+  ThrowIfInvalid(options.Check());
+  for (const auto& [name, path] : {std::pair<const char*, std::string>{"input", options.input},
+                                   {"output", options.output}}) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      throw FatalError(std::string("--") + name + " '" + path +
+                       "' does not exist: expected a video file or image folder");
+    }
+  }
+  std::error_code ec;
+  if (!options.masks.empty() && !fs::is_directory(options.masks, ec)) {
+    throw FatalError("--masks '" + options.masks +
+                     "' is not a folder: expected the folder convert's --mask-out wrote");
+  }
+  if (!options.masks.empty() && !fs::is_directory(options.input, ec)) {
+    // A video's first frame must have its mask: a wrong folder fails here, before the long
+    // passes, and always names frame 0 (the parallel pixel pass may meet any frame first).
+    const fs::path first = fs::path(options.masks) / (FrameFileStem("", 0) + ".png");
+    if (!fs::is_regular_file(first, ec)) {
+      throw FatalError("no change mask '" + first.string() +
+                       "' for frame 0: expected --masks to be the folder convert's --mask-out "
+                       "wrote for this video");
+    }
+  }
+  if (!options.report.empty()) CheckOutputFolder(options.report);
+  if (!options.sheet.empty()) CheckOutputFolder(options.sheet);
+}
+
+// Probes both videos into `report`; throws unless their frame sizes match.
+void ProbeVideos(const ScoreOptions& options, ScoreReport& report) {
+  const StreamFormat in_format = Probe(options.input, &report.input_audio);
+  const StreamFormat out_format = Probe(options.output, &report.output_audio);
+  if (in_format.width != out_format.width || in_format.height != out_format.height) {
+    throw FatalError(fmt::format(
+        "output '{}' is {}x{} but input '{}' is {}x{}: expected the video convert made from "
+        "this input (same frame size)",
+        options.output, out_format.width, out_format.height, options.input, in_format.width,
+        in_format.height));
+  }
+  report.width = in_format.width;
+  report.height = in_format.height;
+  report.input_fps = in_format.fps;
+  report.output_fps = out_format.fps;
+  if (report.input_audio) report.audio_kept = report.output_audio;
+}
+
+// Loads the target and source references, notes them in `report` and returns their means.
+References LoadBothReferences(const ScoreOptions& options, const StageRegistry& registry,
+                              const FaceDescriptor& net, ScoreReport& report) {
+  const ReferenceSet target = LoadScoreReferences(options.target_refs, "target-refs", net,
+                                                  options, registry);
+  const ReferenceSet source = LoadScoreReferences(options.source_refs, "source-refs", net,
+                                                  options, registry);
+  report.target_ref_faces = static_cast<int64_t>(target.descriptors.size());
+  report.source_ref_faces = static_cast<int64_t>(source.descriptors.size());
+  report.ref_distance = DescriptorDistance(target.mean, source.mean);
+  if (report.ref_distance < kSamePersonDistance) {
+    spdlog::warn(
+        "score: the target and source references are {:.2f} apart (< {}): they look like the "
+        "same person, so the identity shares mean little",
+        report.ref_distance, kSamePersonDistance);
+  }
+  return {target.mean, source.mean};
+}
+
+void RecordFrameCounts(const ScoreOptions& options, const std::map<int64_t, DetectedFrame>& in,
+                       const std::map<int64_t, DetectedFrame>& out, ScoreReport& report) {
+  report.input_frames = static_cast<int64_t>(in.size());
+  report.output_frames = static_cast<int64_t>(out.size());
+  if (report.input_frames != report.output_frames) {
+    spdlog::warn("score: input '{}' has {} frames, output '{}' has {}: frames paired by index",
+                 options.input, report.input_frames, options.output, report.output_frames);
+  }
+}
+
+// A score per frame index of either video (MatchFrame's landmark numbers, no pixels yet).
+std::map<int64_t, FrameScore> MatchFrames(const std::map<int64_t, DetectedFrame>& in,
+                                          const std::map<int64_t, DetectedFrame>& out) {
+  std::map<int64_t, FrameScore> scores;
+  for (const auto& [t, f] : in) {
+    const auto it = out.find(t);
+    scores[t] = MatchFrame(&f, it == out.end() ? nullptr : &it->second);
+  }
+  for (const auto& [t, f] : out) {
+    if (!in.count(t)) scores[t] = MatchFrame(nullptr, &f);
+  }
+  return scores;
+}
+
+// Moves the frame scores into `report`, in index order, counting the paired frames.
+void CollectFrames(std::map<int64_t, FrameScore>& scores, ScoreReport& report) {
+  for (auto& [t, s] : scores) {
+    if (s.paired()) {
+      ++report.paired_frames;
+      const double d = std::abs(s.output_time - s.input_time);
+      if (!(d <= report.max_time_difference)) report.max_time_difference = d;
+    }
+    report.frames.push_back(std::move(s));
+  }
+}
+
+// Writes --report and --sheet (where asked for).
+void WriteScoreFiles(const ScoreOptions& options, const ScoreReport& report,
+                     const WorstTiles& tiles) {
+  if (!options.report.empty()) {
+    WriteFileAtomically(options.report, ScoreJson(report).dump(1) + "\n",
+                        "report '" + options.report + "'");
+  }
+  if (!options.sheet.empty()) {
+    const cv::Mat sheet = ComposeSheet(tiles.Tiles());
+    if (sheet.empty()) {
+      spdlog::warn("score: no frame with an input face: no contact sheet written");
+    } else {
+      WriteImageFile(options.sheet, sheet);
+    }
+  }
+}
+
+nlohmann::json PooledSectionJson(const ScorePooled& p) {
+  return {
+      {"detection",
+       {{"input_faces", p.input_faces}, {"detected_faces", p.detected_faces},
+        {"detected", p.detected}, {"min_iou", kMatchIoU}}},
+      {"identity",
+       {{"threshold", kSamePersonDistance},
+        {"output_d_target", PooledJson(p.output_d_target)},
+        {"output_d_source", PooledJson(p.output_d_source)},
+        {"input_d_target", PooledJson(p.input_d_target)},
+        {"input_d_source", PooledJson(p.input_d_source)},
+        {"target_below", p.target_below},
+        {"source_above", p.source_above},
+        {"both", p.both}}},
+      {"landmark_error", PooledJson(p.landmark_error)},
+      {"landmark_error_by_region", RegionJson(p.region_error)},
+      {"jitter",
+       {{"triplets", p.jitter_triplets}, {"input", p.jitter_input}, {"output", p.jitter_output},
+        {"ratio", p.jitter_ratio}}},
+      {"psnr_inside", PooledJson(p.psnr_inside)},
+      {"psnr_outside", PooledJson(p.psnr_outside)},
+      {"psnr_cap", kPsnrCap},
+      {"seam_ratio", PooledJson(p.seam_ratio)},
+      {"seam_step", PooledJson(p.seam_step)}};
+}
+
+nlohmann::json FaceScoreJson(const FaceScore& f) {
+  return {{"input_face", f.input_face},
+          {"input_box", BoxJson(f.input_box)},
+          {"detected", f.output_face >= 0},
+          {"output_face", f.output_face},
+          {"output_box", f.output_face >= 0 ? BoxJson(f.output_box) : nullptr},
+          {"iou", f.iou},
+          {"landmark_error", f.landmark_error},
+          {"landmark_error_by_region", RegionJson(f.region_error)},
+          {"jitter_input", f.jitter_input},
+          {"jitter_output", f.jitter_output},
+          {"input_d_source", f.input_d_source},
+          {"input_d_target", f.input_d_target},
+          {"output_d_source", f.output_d_source},
+          {"output_d_target", f.output_d_target}};
+}
+
+nlohmann::json FrameScoreJson(const FrameScore& s) {
+  nlohmann::json faces = nlohmann::json::array();
+  for (const auto& f : s.faces) faces.push_back(FaceScoreJson(f));
+  return {{"index", s.index},
+          {"input_time", s.input_time},
+          {"output_time", s.output_time},
+          {"output_faces", s.output_faces},
+          {"mask_pixels", s.mask_pixels},
+          {"psnr_inside", s.psnr_inside},
+          {"psnr_outside", s.psnr_outside},
+          {"seam_input", s.seam.input},
+          {"seam_output", s.seam.output},
+          {"seam_ratio", s.seam.ratio},
+          {"seam_step", s.seam.step},
+          {"faces", std::move(faces)}};
 }
 
 }  // namespace
@@ -549,173 +738,39 @@ ScorePooled PoolFrames(const std::vector<FrameScore>& frames) {
 
 ScoreReport RunScore(const ScoreOptions& options, const StageRegistry& registry) {
   const auto start = std::chrono::steady_clock::now();
-  ThrowIfInvalid(options.Check());
-  for (const auto& [name, path] : {std::pair<const char*, std::string>{"input", options.input},
-                                   {"output", options.output}}) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) {
-      throw FatalError(std::string("--") + name + " '" + path +
-                       "' does not exist: expected a video file or image folder");
-    }
-  }
-  std::error_code ec;
-  if (!options.masks.empty() && !fs::is_directory(options.masks, ec)) {
-    throw FatalError("--masks '" + options.masks +
-                     "' is not a folder: expected the folder convert's --mask-out wrote");
-  }
-  if (!options.masks.empty() && !fs::is_directory(options.input, ec)) {
-    // A video's first frame must have its mask: a wrong folder fails here, before the long
-    // passes, and always names frame 0 (the parallel pixel pass may meet any frame first).
-    const fs::path first = fs::path(options.masks) / (FrameFileStem("", 0) + ".png");
-    if (!fs::is_regular_file(first, ec)) {
-      throw FatalError("no change mask '" + first.string() +
-                       "' for frame 0: expected --masks to be the folder convert's --mask-out "
-                       "wrote for this video");
-    }
-  }
-  if (!options.report.empty()) CheckOutputFolder(options.report);
-  if (!options.sheet.empty()) CheckOutputFolder(options.sheet);
+  CheckScoreOptions(options);
 
   ScoreReport report;
   report.options = options;
   report.mask_source = options.masks.empty() ? "derived" : "masks";
-  const StreamFormat in_format = Probe(options.input, &report.input_audio);
-  const StreamFormat out_format = Probe(options.output, &report.output_audio);
-  if (in_format.width != out_format.width || in_format.height != out_format.height) {
-    throw FatalError(fmt::format(
-        "output '{}' is {}x{} but input '{}' is {}x{}: expected the video convert made from "
-        "this input (same frame size)",
-        options.output, out_format.width, out_format.height, options.input, in_format.width,
-        in_format.height));
-  }
-  report.width = in_format.width;
-  report.height = in_format.height;
-  report.input_fps = in_format.fps;
-  report.output_fps = out_format.fps;
-  if (report.input_audio) report.audio_kept = report.output_audio;
+  ProbeVideos(options, report);
 
   // References first: a bad one fails before the long passes.
   const FaceDescriptor net;
-  const ReferenceSet target = LoadScoreReferences(options.target_refs, "target-refs", net,
-                                                  options, registry);
-  const ReferenceSet source = LoadScoreReferences(options.source_refs, "source-refs", net,
-                                                  options, registry);
-  report.target_ref_faces = static_cast<int64_t>(target.descriptors.size());
-  report.source_ref_faces = static_cast<int64_t>(source.descriptors.size());
-  report.ref_distance = DescriptorDistance(target.mean, source.mean);
-  if (report.ref_distance < kSamePersonDistance) {
-    spdlog::warn(
-        "score: the target and source references are {:.2f} apart (< {}): they look like the "
-        "same person, so the identity shares mean little",
-        report.ref_distance, kSamePersonDistance);
-  }
+  const References refs = LoadBothReferences(options, registry, net, report);
 
   const auto in = DetectVideo(options.input, options, registry, "score: input faces");
   const auto out = DetectVideo(options.output, options, registry, "score: output faces");
-  report.input_frames = static_cast<int64_t>(in.size());
-  report.output_frames = static_cast<int64_t>(out.size());
-  if (report.input_frames != report.output_frames) {
-    spdlog::warn("score: input '{}' has {} frames, output '{}' has {}: frames paired by index",
-                 options.input, report.input_frames, options.output, report.output_frames);
-  }
+  RecordFrameCounts(options, in, out, report);
 
-  std::map<int64_t, FrameScore> scores;
-  for (const auto& [t, f] : in) {
-    const auto it = out.find(t);
-    scores[t] = MatchFrame(&f, it == out.end() ? nullptr : &it->second);
-  }
-  for (const auto& [t, f] : out) {
-    if (!in.count(t)) scores[t] = MatchFrame(nullptr, &f);
-  }
+  std::map<int64_t, FrameScore> scores = MatchFrames(in, out);
   MeasureJitter(in, out, scores);
 
   WorstTiles tiles(options.sheet.empty() ? 0 : options.sheet_frames);
-  PixelPass(options, in, out, net, {target.mean, source.mean}, scores, tiles);
+  PixelPass(options, in, out, net, refs, scores, tiles);
 
-  for (auto& [t, s] : scores) {
-    if (s.paired()) {
-      ++report.paired_frames;
-      const double d = std::abs(s.output_time - s.input_time);
-      if (!(d <= report.max_time_difference)) report.max_time_difference = d;
-    }
-    report.frames.push_back(std::move(s));
-  }
+  CollectFrames(scores, report);
   report.pooled = PoolFrames(report.frames);
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  if (!options.report.empty()) {
-    WriteFileAtomically(options.report, ScoreJson(report).dump(1) + "\n",
-                        "report '" + options.report + "'");
-  }
-  if (!options.sheet.empty()) {
-    const cv::Mat sheet = ComposeSheet(tiles.Tiles());
-    if (sheet.empty()) {
-      spdlog::warn("score: no frame with an input face: no contact sheet written");
-    } else {
-      WriteImageFile(options.sheet, sheet);
-    }
-  }
+  WriteScoreFiles(options, report, tiles);
   return report;
 }
 
 nlohmann::json ScoreJson(const ScoreReport& r) {
-  const ScorePooled& p = r.pooled;
-  nlohmann::json pooled = {
-      {"detection",
-       {{"input_faces", p.input_faces}, {"detected_faces", p.detected_faces},
-        {"detected", p.detected}, {"min_iou", kMatchIoU}}},
-      {"identity",
-       {{"threshold", kSamePersonDistance},
-        {"output_d_target", PooledJson(p.output_d_target)},
-        {"output_d_source", PooledJson(p.output_d_source)},
-        {"input_d_target", PooledJson(p.input_d_target)},
-        {"input_d_source", PooledJson(p.input_d_source)},
-        {"target_below", p.target_below},
-        {"source_above", p.source_above},
-        {"both", p.both}}},
-      {"landmark_error", PooledJson(p.landmark_error)},
-      {"landmark_error_by_region", RegionJson(p.region_error)},
-      {"jitter",
-       {{"triplets", p.jitter_triplets}, {"input", p.jitter_input}, {"output", p.jitter_output},
-        {"ratio", p.jitter_ratio}}},
-      {"psnr_inside", PooledJson(p.psnr_inside)},
-      {"psnr_outside", PooledJson(p.psnr_outside)},
-      {"psnr_cap", kPsnrCap},
-      {"seam_ratio", PooledJson(p.seam_ratio)},
-      {"seam_step", PooledJson(p.seam_step)}};
   nlohmann::json frames = nlohmann::json::array();
-  for (const auto& s : r.frames) {
-    nlohmann::json faces = nlohmann::json::array();
-    for (const auto& f : s.faces) {
-      faces.push_back({{"input_face", f.input_face},
-                       {"input_box", BoxJson(f.input_box)},
-                       {"detected", f.output_face >= 0},
-                       {"output_face", f.output_face},
-                       {"output_box", f.output_face >= 0 ? BoxJson(f.output_box) : nullptr},
-                       {"iou", f.iou},
-                       {"landmark_error", f.landmark_error},
-                       {"landmark_error_by_region", RegionJson(f.region_error)},
-                       {"jitter_input", f.jitter_input},
-                       {"jitter_output", f.jitter_output},
-                       {"input_d_source", f.input_d_source},
-                       {"input_d_target", f.input_d_target},
-                       {"output_d_source", f.output_d_source},
-                       {"output_d_target", f.output_d_target}});
-    }
-    frames.push_back({{"index", s.index},
-                      {"input_time", s.input_time},
-                      {"output_time", s.output_time},
-                      {"output_faces", s.output_faces},
-                      {"mask_pixels", s.mask_pixels},
-                      {"psnr_inside", s.psnr_inside},
-                      {"psnr_outside", s.psnr_outside},
-                      {"seam_input", s.seam.input},
-                      {"seam_output", s.seam.output},
-                      {"seam_ratio", s.seam.ratio},
-                      {"seam_step", s.seam.step},
-                      {"faces", std::move(faces)}});
-  }
+  for (const auto& s : r.frames) frames.push_back(FrameScoreJson(s));
   const ScoreOptions& o = r.options;
   return {
       {"faceswap_version", kFaceswapVersion},
@@ -737,7 +792,7 @@ nlohmann::json ScoreJson(const ScoreReport& r) {
         {"hull_growth", o.hull_growth}, {"seam_width", o.seam_width},
         {"ref_frames", o.ref_frames}}},
       {"seconds", r.seconds},
-      {"pooled", std::move(pooled)},
+      {"pooled", PooledSectionJson(r.pooled)},
       {"frames", std::move(frames)}};
 }
 

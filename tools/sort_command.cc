@@ -262,7 +262,8 @@ void CopyRanked(const SortOptions& o, const std::vector<Item>& ranked) {
   }
 }
 
-int RunSort(const SortOptions& o) {
+// Throws on an option combination that cannot work (before any file is read).
+void CheckSortOptions(const SortOptions& o) {
   if (o.output.empty() && !o.dry_run && o.csv.empty()) {
     throw FatalError(
         "nothing to write: give -o FOLDER for ranked copies, --dry-run, or --csv FILE");
@@ -270,24 +271,28 @@ int RunSort(const SortOptions& o) {
   if (!o.refs.empty() && o.by != "identity") {
     throw FatalError("--ref is used only with --by identity (not --by " + o.by + ")");
   }
-  const std::vector<std::string> files = ListFaces(o.input);
-  if (!o.csv.empty()) CheckOutputFolder(o.csv);
-  if (!o.output.empty()) CheckRankedOutput(o);
+}
 
-  std::unique_ptr<FaceDescriptor> net;
-  std::vector<float> reference;
-  std::string reference_what;
-  if (o.by == "identity") {
-    net = std::make_unique<FaceDescriptor>();
-    if (!o.refs.empty()) {
-      const ReferenceSet refs = LoadReferences(o.refs, *net);
-      reference = refs.mean;
-      const size_t n = refs.files.size();
-      reference_what = "--ref (" + std::to_string(n) + (n == 1 ? " photo)" : " photos)");
-      spdlog::info("sort: reference from {} photo{}", n, n == 1 ? "" : "s");
-    }
-  }
+// What identity distances are measured to, and how the notes name it.
+struct IdentityReference {
+  std::vector<float> descriptor;  // Empty: the folder's own centre, found after scoring.
+  std::string what;
+};
 
+IdentityReference LoadSortReference(const std::vector<std::string>& ref_paths,
+                                    const FaceDescriptor& net) {
+  IdentityReference reference;
+  const ReferenceSet refs = LoadReferences(ref_paths, net);
+  reference.descriptor = refs.mean;
+  const size_t n = refs.files.size();
+  reference.what = "--ref (" + std::to_string(n) + (n == 1 ? " photo)" : " photos)");
+  spdlog::info("sort: reference from {} photo{}", n, n == 1 ? "" : "s");
+  return reference;
+}
+
+// Scores every file of `files` on `o.threads` threads, until done or interrupted.
+std::vector<Item> ScoreAll(const SortOptions& o, const std::vector<std::string>& files,
+                           const FaceDescriptor* net) {
   std::vector<Item> items(files.size());
   for (size_t i = 0; i < files.size(); ++i) items[i].file = files[i];
   Progress progress("sort", static_cast<int64_t>(items.size()), o.progress, "faces");
@@ -297,7 +302,7 @@ int RunSort(const SortOptions& o) {
       const size_t i = next++;
       if (i >= items.size()) break;
       try {
-        Score(o.input, o.by, net.get(), items[i]);
+        Score(o.input, o.by, net, items[i]);
       } catch (const std::exception& e) {  // One odd file is data: ranked last, with the reason.
         items[i].scored = false;
         items[i].descriptor.clear();
@@ -312,25 +317,28 @@ int RunSort(const SortOptions& o) {
   work();
   for (auto& t : pool) t.join();
   progress.Finish();
-  ThrowIfInterrupted();
+  return items;
+}
 
-  if (o.by == "identity") {
-    if (reference.empty()) {
-      std::vector<const std::vector<float>*> found;
-      for (const auto& it : items) {
-        if (it.scored) found.push_back(&it.descriptor);
-      }
-      if (found.empty()) {
-        throw FatalError("no face found in any image of '" + o.input + "'");
-      }
-      reference = RobustCentre(found);
-      reference_what = "the folder's majority";
+// Identity scores: distances to `reference`, else to the centre of the faces found.
+void ScoreByIdentity(const std::string& input, std::vector<Item>& items,
+                     IdentityReference reference) {
+  if (reference.descriptor.empty()) {
+    std::vector<const std::vector<float>*> found;
+    for (const auto& it : items) {
+      if (it.scored) found.push_back(&it.descriptor);
     }
-    ScoreIdentity(items, reference, reference_what);
+    if (found.empty()) {
+      throw FatalError("no face found in any image of '" + input + "'");
+    }
+    reference.descriptor = RobustCentre(found);
+    reference.what = "the folder's majority";
   }
+  ScoreIdentity(items, reference.descriptor, reference.what);
+}
 
-  // Scored first by the key (ties by name), then the rest by name.
-  std::vector<Item> ranked = std::move(items);
+// Scored first by the key (ties by name), then the rest by name.
+std::vector<Item> Rank(std::vector<Item> ranked, const std::string& by) {
   std::stable_sort(ranked.begin(), ranked.end(), [](const Item& a, const Item& b) {
     if (a.scored != b.scored) return a.scored;
     return a.scored && a.order < b.order;
@@ -339,8 +347,28 @@ int RunSort(const SortOptions& o) {
   for (const auto& it : ranked) unscored += !it.scored;
   if (unscored > 0) {
     spdlog::warn("sort: {} of {} files could not be scored by {} (ranked last; see the CSV note)",
-                 unscored, ranked.size(), o.by);
+                 unscored, ranked.size(), by);
   }
+  return ranked;
+}
+
+int RunSort(const SortOptions& o) {
+  CheckSortOptions(o);
+  const std::vector<std::string> files = ListFaces(o.input);
+  if (!o.csv.empty()) CheckOutputFolder(o.csv);
+  if (!o.output.empty()) CheckRankedOutput(o);
+
+  std::unique_ptr<FaceDescriptor> net;
+  IdentityReference reference;
+  if (o.by == "identity") {
+    net = std::make_unique<FaceDescriptor>();
+    if (!o.refs.empty()) reference = LoadSortReference(o.refs, *net);
+  }
+
+  std::vector<Item> items = ScoreAll(o, files, net.get());
+  ThrowIfInterrupted();
+  if (o.by == "identity") ScoreByIdentity(o.input, items, std::move(reference));
+  const std::vector<Item> ranked = Rank(std::move(items), o.by);
 
   if (o.dry_run) WriteCsv(std::cout, ranked);
   if (!o.csv.empty()) {

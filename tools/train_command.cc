@@ -2,6 +2,7 @@
 //
 //   faceswap train -A faces/franck -B faces/other -o models/franck -t lite --minutes 30
 //   faceswap train --identity anna=faces/a --identity bob=faces/b --identity cy=faces/c -o m
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -102,11 +103,10 @@ std::unique_ptr<Trainer> OpenTrainer(const TrainCommandOptions& o,
   }
 }
 
-int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
-  if (auto e = o.train.Check(); !e.empty()) throw FatalError(e);
-  std::vector<FaceSet> sets;
+// Loads the identities into `sets`; false (after saying so) when Ctrl-C stopped the loading.
+bool LoadIdentitiesUnlessInterrupted(const TrainCommandOptions& o, std::vector<FaceSet>* sets) {
   try {
-    sets = LoadIdentities(o);
+    *sets = LoadIdentities(o);
     ThrowIfInterrupted("while loading faces");
   } catch (const Interruption& e) {
     // Nothing was created yet: leave the model folder (if any) exactly as it was.
@@ -114,17 +114,175 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
     spdlog::info("{}: {}", e.what(),
                  existed ? "model '" + o.model_dir + "' left unchanged"
                          : "no model created, nothing written");
-    return 0;
+    return false;
   }
-  if (o.train.augment.warp_to_landmarks) {
-    for (const FaceSet& set : sets) {
-      if (set.landmarks.empty()) {
-        spdlog::warn("{}: no landmarks for its faces (no extract alignments file): "
-                     "--warp-to-landmarks falls back to the random warp for them",
-                     set.name);
-      }
+  return true;
+}
+
+void WarnMissingLandmarks(const std::vector<FaceSet>& sets) {
+  for (const FaceSet& set : sets) {
+    if (set.landmarks.empty()) {
+      spdlog::warn("{}: no landmarks for its faces (no extract alignments file): "
+                   "--warp-to-landmarks falls back to the random warp for them",
+                   set.name);
     }
   }
+}
+
+using Clock = std::chrono::steady_clock;
+
+double MinutesSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count() / 60;
+}
+
+// Seconds left until --iterations or --minutes ends the run, whichever comes first
+// (-1: neither is set).
+double EtaSeconds(const TrainCommandOptions& o, int64_t steps, double rate, double elapsed_min) {
+  double eta = -1;
+  if (o.iterations > 0) eta = (o.iterations - steps) / rate;
+  if (o.minutes > 0) {
+    const double by_time = (o.minutes - elapsed_min) * 60;
+    eta = eta < 0 ? by_time : std::min(eta, by_time);
+  }
+  return eta;
+}
+
+// The progress line: "iteration N  loss NAME MEAN ...  R it/s  I img/s  ETA T".
+std::string ProgressLine(int64_t iteration, const std::vector<std::string>& names,
+                         const std::vector<double>& mean_losses, double rate,
+                         double images_per_s, double eta) {
+  std::string line = "iteration " + std::to_string(iteration) + "  loss";
+  char buf[64];
+  for (size_t i = 0; i < mean_losses.size(); ++i) {
+    std::snprintf(buf, sizeof buf, " %s %.4f", names[i].c_str(), mean_losses[i]);
+    line += buf;
+  }
+  std::snprintf(buf, sizeof buf, "  %.2f it/s  %.1f img/s  ETA %s", rate, images_per_s,
+                FormatDuration(eta).c_str());
+  line += buf;
+  return line;
+}
+
+// The training loop of one run: stop conditions, progress lines, periodic saves and
+// previews, then the final save and summary.
+class TrainLoop {
+ public:
+  TrainLoop(const TrainCommandOptions& o, const AppContext& context, Trainer& trainer)
+      : o_(o),
+        trainer_(trainer),
+        live_(ProgressEnabled(context.progress)),
+        json_(context.progress == ProgressMode::kJson),
+        identities_(static_cast<int>(trainer.info().identities.size())),
+        recent_(identities_, 0.0) {}
+
+  // Steps until Ctrl-C, --iterations or --minutes.
+  void Run() {
+    while (!Interrupted()) {
+      if (o_.iterations > 0 && steps_ >= o_.iterations) break;
+      if (o_.minutes > 0 && MinutesSince(start_) >= o_.minutes) break;
+      const StepResult r = trainer_.Step();
+      if (r.rolled_back) {
+        spdlog::warn("{}", r.message);
+        continue;
+      }
+      ++steps_;
+      for (int i = 0; i < identities_; ++i) recent_[i] += r.loss[i];
+      ++recent_count_;
+      const double elapsed_min = MinutesSince(start_);
+      if (ProgressDue()) PrintProgress(r.iteration, elapsed_min);
+      if ((o_.save_every > 0 && r.iteration % o_.save_every == 0) ||
+          (o_.save_minutes > 0 && MinutesSince(last_save_) >= o_.save_minutes)) {
+        if (!trainer_.Save()) {
+          spdlog::warn("weights were NaN/Inf: rolled back to the last checkpoint");
+        }
+        last_save_ = Clock::now();
+      }
+      if (o_.preview_every > 0 && r.iteration % o_.preview_every == 0) WritePreviews(trainer_, o_);
+    }
+  }
+
+  // The final save, previews and summary.
+  void Finish() {
+    if (live_) std::fprintf(stderr, "\n");
+    if (Interrupted()) spdlog::info("interrupted: saving");
+    const bool saved = trainer_.Save();
+    WritePreviews(trainer_, o_);
+    const double seconds = MinutesSince(start_) * 60;
+    spdlog::info("{} at iteration {} ({} iterations in {}, {:.1f} img/s; feeder waits {:.1f} s)",
+                 saved ? "saved" : "rolled back", trainer_.iteration(), steps_,
+                 FormatDuration(seconds),
+                 steps_ * o_.train.batch_size * identities_ / std::max(seconds, 1e-9),
+                 trainer_.feeder_wait_seconds());
+    if (json_) JsonLine(steps_, steps_ / std::max(seconds, 1e-9), 0, last_losses_, true);
+  }
+
+ private:
+  bool ProgressDue() const {
+    return ((live_ || json_) && MinutesSince(last_print_) * 60 >= 1) ||
+           MinutesSince(last_print_) >= 0.5 ||
+           (o_.iterations > 0 && steps_ == o_.iterations);
+  }
+
+  void PrintProgress(int64_t iteration, double elapsed_min) {
+    const double rate = steps_ / (elapsed_min * 60);
+    const double eta = EtaSeconds(o_, steps_, rate, elapsed_min);
+    const std::vector<double> means = TakeMeanLosses();
+    const std::string line = ProgressLine(iteration, trainer_.info().identities, means, rate,
+                                          rate * o_.train.batch_size * identities_, eta);
+    if (json_) {
+      JsonLine(steps_, rate, eta, last_losses_, false);
+    } else if (live_) {
+      std::fprintf(stderr, "\r%s\033[K", line.c_str());
+    } else {
+      spdlog::info("{}", line);
+    }
+    last_print_ = Clock::now();
+  }
+
+  // Mean loss per identity since the previous progress line (kept in last_losses_ for the
+  // JSON lines); starts the next means.
+  std::vector<double> TakeMeanLosses() {
+    std::vector<double> means;
+    last_losses_ = nlohmann::json::object();
+    for (int i = 0; i < identities_; ++i) {
+      means.push_back(recent_[i] / recent_count_);
+      last_losses_[trainer_.info().identities[i]] = means.back();
+      recent_[i] = 0;
+    }
+    recent_count_ = 0;
+    return means;
+  }
+
+  // --progress json: the shared progress fields plus the iteration and the recent losses.
+  void JsonLine(int64_t steps_done, double rate, double eta, const nlohmann::json& losses,
+                bool final) const {
+    auto line = nlohmann::ordered_json::parse(ProgressJson(
+        "train", "it", steps_done, o_.iterations, rate, MinutesSince(start_) * 60, eta, final));
+    line["iteration"] = trainer_.iteration();
+    line["images_per_s"] = rate * o_.train.batch_size * trainer_.info().identities.size();
+    line["losses"] = losses;
+    std::fprintf(stderr, "%s\n", line.dump().c_str());
+    std::fflush(stderr);
+  }
+
+  const TrainCommandOptions& o_;
+  Trainer& trainer_;
+  const Clock::time_point start_ = Clock::now();
+  Clock::time_point last_save_ = start_, last_print_ = start_;
+  const bool live_;
+  const bool json_;
+  const int identities_;
+  std::vector<double> recent_;
+  int recent_count_ = 0;
+  int64_t steps_ = 0;
+  nlohmann::json last_losses_ = nlohmann::json::object();  // Means since the previous line.
+};
+
+int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
+  if (auto e = o.train.Check(); !e.empty()) throw FatalError(e);
+  std::vector<FaceSet> sets;
+  if (!LoadIdentitiesUnlessInterrupted(o, &sets)) return 0;
+  if (o.train.augment.warp_to_landmarks) WarnMissingLandmarks(sets);
   if (!o.timelapse.empty()) fs::create_directories(o.timelapse);
   ModelFolderLock lock(o.model_dir);
   if (!lock.stale_note().empty()) {
@@ -139,94 +297,120 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
                trainer.resumed() ? "resuming" : "created", o.model_dir,
                trainer.info().architecture, trainer.iteration(), trainer.device(),
                trainer.precision(), trainer.precision_reason());
-
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  auto last_save = start, last_print = start;
-  const bool live = ProgressEnabled(context.progress);
-  const bool json = context.progress == ProgressMode::kJson;
-  const int identities = static_cast<int>(trainer.info().identities.size());
-  std::vector<double> recent(identities, 0.0);
-  int recent_count = 0;
-  int64_t steps = 0;
-  nlohmann::json last_losses = nlohmann::json::object();  // Means since the previous line.
-  auto minutes_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count() / 60;
-  };
-  // --progress json: the shared progress fields plus the iteration and the recent losses.
-  auto json_line = [&](int64_t steps_done, double rate, double eta,
-                       const nlohmann::json& losses, bool final) {
-    auto line = nlohmann::ordered_json::parse(ProgressJson(
-        "train", "it", steps_done, o.iterations, rate, minutes_since(start) * 60, eta, final));
-    line["iteration"] = trainer.iteration();
-    line["images_per_s"] = rate * o.train.batch_size * trainer.info().identities.size();
-    line["losses"] = losses;
-    std::fprintf(stderr, "%s\n", line.dump().c_str());
-    std::fflush(stderr);
-  };
-  while (!Interrupted()) {
-    if (o.iterations > 0 && steps >= o.iterations) break;
-    if (o.minutes > 0 && minutes_since(start) >= o.minutes) break;
-    const StepResult r = trainer.Step();
-    if (r.rolled_back) {
-      spdlog::warn("{}", r.message);
-      continue;
-    }
-    ++steps;
-    for (int i = 0; i < identities; ++i) recent[i] += r.loss[i];
-    ++recent_count;
-    const double elapsed_min = minutes_since(start);
-    if (((live || json) && minutes_since(last_print) * 60 >= 1) ||
-        minutes_since(last_print) >= 0.5 ||
-        (o.iterations > 0 && steps == o.iterations)) {
-      const double rate = steps / (elapsed_min * 60);
-      double eta = -1;
-      if (o.iterations > 0) eta = (o.iterations - steps) / rate;
-      if (o.minutes > 0) {
-        const double by_time = (o.minutes - elapsed_min) * 60;
-        eta = eta < 0 ? by_time : std::min(eta, by_time);
-      }
-      std::string line = "iteration " + std::to_string(r.iteration) + "  loss";
-      char buf[64];
-      last_losses = nlohmann::json::object();
-      for (int i = 0; i < identities; ++i) {
-        std::snprintf(buf, sizeof buf, " %s %.4f", trainer.info().identities[i].c_str(),
-                      recent[i] / recent_count);
-        line += buf;
-        last_losses[trainer.info().identities[i]] = recent[i] / recent_count;
-        recent[i] = 0;
-      }
-      recent_count = 0;
-      std::snprintf(buf, sizeof buf, "  %.2f it/s  %.1f img/s  ETA %s", rate,
-                    rate * o.train.batch_size * identities, FormatDuration(eta).c_str());
-      line += buf;
-      if (json) {
-        json_line(steps, rate, eta, last_losses, false);
-      } else if (live) {
-        std::fprintf(stderr, "\r%s\033[K", line.c_str());
-      } else {
-        spdlog::info("{}", line);
-      }
-      last_print = Clock::now();
-    }
-    if ((o.save_every > 0 && r.iteration % o.save_every == 0) ||
-        (o.save_minutes > 0 && minutes_since(last_save) >= o.save_minutes)) {
-      if (!trainer.Save()) spdlog::warn("weights were NaN/Inf: rolled back to the last checkpoint");
-      last_save = Clock::now();
-    }
-    if (o.preview_every > 0 && r.iteration % o.preview_every == 0) WritePreviews(trainer, o);
-  }
-  if (live) std::fprintf(stderr, "\n");
-  if (Interrupted()) spdlog::info("interrupted: saving");
-  const bool saved = trainer.Save();
-  WritePreviews(trainer, o);
-  const double seconds = minutes_since(start) * 60;
-  spdlog::info("{} at iteration {} ({} iterations in {}, {:.1f} img/s; feeder waits {:.1f} s)",
-               saved ? "saved" : "rolled back", trainer.iteration(), steps,
-               FormatDuration(seconds), steps * o.train.batch_size * identities / std::max(seconds, 1e-9),
-               trainer.feeder_wait_seconds());
-  if (json) json_line(steps, steps / std::max(seconds, 1e-9), 0, last_losses, true);
+  TrainLoop loop(o, context, trainer);
+  loop.Run();
+  loop.Finish();
   return 0;
+}
+
+// Where the faces come from and where the model goes.
+void AddDataOptions(CLI::App& sub, TrainCommandOptions& o) {
+  sub.add_option("-i,--input,--identity", o.identities,
+                 "Identity as NAME=FOLDER of aligned faces (or a packed face-set file); "
+                 "repeat for each identity (2 or more)");
+  sub.add_option("-A", o.folder_a, "Shortcut: faces of identity 'A'");
+  sub.add_option("-B", o.folder_b, "Shortcut: faces of identity 'B'");
+  sub.add_option("-o,--output,--model-dir", o.model_dir,
+                 "Model folder: created, or resumed when it holds a model")
+      ->required();
+}
+
+// Architecture, batch and the Adam optimiser.
+void AddModelOptions(CLI::App& sub, TrainOptions& t) {
+  sub.add_option("-t,--model", t.architecture, "Architecture: original (64 px), lite (64 px, "
+                 "for CPUs), hq (128 px, for GPUs); fixed once the model exists")
+      ->check(CLI::IsMember({"original", "lite", "hq"}))
+      ->capture_default_str();
+  sub.add_flag("--mask,!--no-mask", t.mask_output,
+               "Decoders predict a face mask too (new models; convert cuts its mask to it); "
+               "--no-mask for none (default: on)");
+  sub.add_option("-b,--batch-size", t.batch_size, "Faces per identity per iteration")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  sub.add_option("--lr", t.learning_rate, "Adam learning rate")->capture_default_str();
+  sub.add_option("--lr-warmup", t.lr_warmup,
+                 "Ramp the learning rate up linearly over this many iterations from the "
+                 "model's creation (0 = off)")
+      ->capture_default_str();
+  sub.add_option("--beta1", t.beta1, "Adam beta1")->capture_default_str();
+  sub.add_option("--beta2", t.beta2, "Adam beta2")->capture_default_str();
+}
+
+void AddLossOptions(CLI::App& sub, LossOptions& loss) {
+  sub.add_option("--loss", loss.kind, "Reconstruction loss: mae, mse, ssim, ssim+mae, ssim+mse")
+      ->check(CLI::IsMember({"mae", "mse", "ssim", "ssim+mae", "ssim+mse"}))
+      ->capture_default_str();
+  sub.add_option("--face-weight", loss.face_weight,
+                 "Extra loss weight inside the face (hull of the face's landmarks from "
+                 "extract's alignments.json, else a template oval; 0 = off)")
+      ->capture_default_str();
+  sub.add_option("--eye-mouth-weight", loss.eye_mouth_weight,
+                 "Extra loss weight on eyes and mouth (from the landmarks as above; 0 = off)")
+      ->capture_default_str();
+}
+
+// Augmentation; --no-flip sets `no_flip`, applied to `augment.flip` once parsed.
+void AddAugmentOptions(CLI::App& sub, AugmentOptions& augment, bool& no_flip) {
+  sub.add_option("--coverage", augment.coverage,
+                 "Centred fraction of the stored aligned face used for training (new models)")
+      ->check(CLI::Range(0.1, 1.0))
+      ->capture_default_str();
+  sub.add_option("--warp", augment.warp, "Random warp strength of the input (0 = off)")
+      ->capture_default_str();
+  sub.add_flag("--warp-to-landmarks,!--no-warp-to-landmarks", augment.warp_to_landmarks,
+               std::string("Instead of the random warp, warp each input face so its landmarks "
+                           "sit where a similar face of another identity has them (needs "
+                           "extract's alignments.json for every identity; default: ") +
+                   (augment.warp_to_landmarks ? "on" : "off") + ")");
+  sub.add_option("--color", augment.color, "Colour jitter amplitude (0 = off)")
+      ->capture_default_str();
+  sub.add_option("--color-transfer", augment.color_transfer,
+                 "Probability that a training face is recoloured to the colour statistics of "
+                 "another identity's face, so each decoder learns the others' lighting (0 = off)")
+      ->capture_default_str();
+  sub.add_option("--rotation", augment.rotation_degrees, "Random rotation range, degrees")
+      ->capture_default_str();
+  sub.add_flag("--no-flip", no_flip, "Disable random horizontal flips");
+}
+
+void AddDeviceOptions(CLI::App& sub, TrainOptions& t) {
+  sub.add_option("--device", t.device, "auto, cpu or cuda")
+      ->check(CLI::IsMember(DeviceChoices()))
+      ->capture_default_str();
+  sub.add_option("--precision", t.precision,
+                 "auto, fp32 or bf16 (auto: bf16 on CPUs with AVX512-BF16 or AMX and on GPUs, "
+                 "else fp32; bf16 keeps fp32 master weights, which are what is saved)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+      ->capture_default_str();
+  sub.add_option("--seed", t.seed, "Random seed (>= 0: reproducible CPU run; -1: random)")
+      ->capture_default_str();
+}
+
+// When to stop and when to save.
+void AddScheduleOptions(CLI::App& sub, TrainCommandOptions& o) {
+  sub.add_option("--iterations", o.iterations, "Stop after N iterations of this run (0 = no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
+      ->capture_default_str();
+  sub.add_option("--minutes", o.minutes, "Stop after N minutes (0 = no limit)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  sub.add_option("--save-every", o.save_every, "Save every N iterations (0 = off)")
+      ->capture_default_str();
+  sub.add_option("--save-minutes", o.save_minutes, "Also save every N minutes (0 = off)")
+      ->capture_default_str();
+  sub.add_option("--keep", o.train.keep, "Checkpoints kept in the model folder")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+}
+
+void AddPreviewOptions(CLI::App& sub, TrainCommandOptions& o) {
+  sub.add_option("--preview-every", o.preview_every,
+                 "Write preview.png and loss.png every N iterations (0 = at exit only)")
+      ->capture_default_str();
+  sub.add_option("--preview-columns", o.preview_columns, "Faces per identity in the preview")
+      ->check(CLI::Range(1, 32))
+      ->capture_default_str();
+  sub.add_option("--timelapse", o.timelapse, "Keep every preview and loss curve in FOLDER");
 }
 
 }  // namespace
@@ -234,93 +418,15 @@ int RunTrain(const TrainCommandOptions& o, const AppContext& context) {
 CommandSetup TrainCommand() {
   return [](CLI::App& sub, AppContext& context) -> CommandRun {
     auto o = std::make_shared<TrainCommandOptions>();
-    TrainOptions& t = o->train;
-    sub.add_option("-i,--input,--identity", o->identities,
-                   "Identity as NAME=FOLDER of aligned faces (or a packed face-set file); "
-                   "repeat for each identity (2 or more)");
-    sub.add_option("-A", o->folder_a, "Shortcut: faces of identity 'A'");
-    sub.add_option("-B", o->folder_b, "Shortcut: faces of identity 'B'");
-    sub.add_option("-o,--output,--model-dir", o->model_dir,
-                   "Model folder: created, or resumed when it holds a model")
-        ->required();
-    sub.add_option("-t,--model", t.architecture, "Architecture: original (64 px), lite (64 px, "
-                   "for CPUs), hq (128 px, for GPUs); fixed once the model exists")
-        ->check(CLI::IsMember({"original", "lite", "hq"}))
-        ->capture_default_str();
-    sub.add_flag("--mask,!--no-mask", t.mask_output,
-                 "Decoders predict a face mask too (new models; convert cuts its mask to it); "
-                 "--no-mask for none (default: on)");
-    sub.add_option("-b,--batch-size", t.batch_size, "Faces per identity per iteration")
-        ->check(CLI::Range(1, 4096))
-        ->capture_default_str();
-    sub.add_option("--lr", t.learning_rate, "Adam learning rate")->capture_default_str();
-    sub.add_option("--lr-warmup", t.lr_warmup,
-                   "Ramp the learning rate up linearly over this many iterations from the "
-                   "model's creation (0 = off)")
-        ->capture_default_str();
-    sub.add_option("--beta1", t.beta1, "Adam beta1")->capture_default_str();
-    sub.add_option("--beta2", t.beta2, "Adam beta2")->capture_default_str();
-    sub.add_option("--loss", t.loss.kind, "Reconstruction loss: mae, mse, ssim, ssim+mae, ssim+mse")
-        ->check(CLI::IsMember({"mae", "mse", "ssim", "ssim+mae", "ssim+mse"}))
-        ->capture_default_str();
-    sub.add_option("--face-weight", t.loss.face_weight,
-                   "Extra loss weight inside the face (hull of the face's landmarks from "
-                   "extract's alignments.json, else a template oval; 0 = off)")
-        ->capture_default_str();
-    sub.add_option("--eye-mouth-weight", t.loss.eye_mouth_weight,
-                   "Extra loss weight on eyes and mouth (from the landmarks as above; 0 = off)")
-        ->capture_default_str();
-    sub.add_option("--coverage", t.augment.coverage,
-                   "Centred fraction of the stored aligned face used for training (new models)")
-        ->check(CLI::Range(0.1, 1.0))
-        ->capture_default_str();
-    sub.add_option("--warp", t.augment.warp, "Random warp strength of the input (0 = off)")
-        ->capture_default_str();
-    sub.add_flag("--warp-to-landmarks,!--no-warp-to-landmarks", t.augment.warp_to_landmarks,
-                 std::string("Instead of the random warp, warp each input face so its landmarks "
-                             "sit where a similar face of another identity has them (needs "
-                             "extract's alignments.json for every identity; default: ") +
-                     (t.augment.warp_to_landmarks ? "on" : "off") + ")");
-    sub.add_option("--color", t.augment.color, "Colour jitter amplitude (0 = off)")
-        ->capture_default_str();
-    sub.add_option("--color-transfer", t.augment.color_transfer,
-                   "Probability that a training face is recoloured to the colour statistics of "
-                   "another identity's face, so each decoder learns the others' lighting (0 = off)")
-        ->capture_default_str();
-    sub.add_option("--rotation", t.augment.rotation_degrees, "Random rotation range, degrees")
-        ->capture_default_str();
     auto no_flip = std::make_shared<bool>(false);
-    sub.add_flag("--no-flip", *no_flip, "Disable random horizontal flips");
-    sub.add_option("--device", t.device, "auto, cpu or cuda")
-        ->check(CLI::IsMember(DeviceChoices()))
-        ->capture_default_str();
-    sub.add_option("--precision", t.precision,
-                   "auto, fp32 or bf16 (auto: bf16 on CPUs with AVX512-BF16 or AMX and on GPUs, "
-                   "else fp32; bf16 keeps fp32 master weights, which are what is saved)")
-        ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
-        ->capture_default_str();
-    sub.add_option("--seed", t.seed, "Random seed (>= 0: reproducible CPU run; -1: random)")
-        ->capture_default_str();
-    sub.add_option("--iterations", o->iterations, "Stop after N iterations of this run (0 = no limit)")
-        ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
-        ->capture_default_str();
-    sub.add_option("--minutes", o->minutes, "Stop after N minutes (0 = no limit)")
-        ->check(CLI::Range(0.0, 1e6))
-        ->capture_default_str();
-    sub.add_option("--save-every", o->save_every, "Save every N iterations (0 = off)")
-        ->capture_default_str();
-    sub.add_option("--save-minutes", o->save_minutes, "Also save every N minutes (0 = off)")
-        ->capture_default_str();
-    sub.add_option("--keep", t.keep, "Checkpoints kept in the model folder")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
-    sub.add_option("--preview-every", o->preview_every,
-                   "Write preview.png and loss.png every N iterations (0 = at exit only)")
-        ->capture_default_str();
-    sub.add_option("--preview-columns", o->preview_columns, "Faces per identity in the preview")
-        ->check(CLI::Range(1, 32))
-        ->capture_default_str();
-    sub.add_option("--timelapse", o->timelapse, "Keep every preview and loss curve in FOLDER");
+    // Declared in this order: the order of --help.
+    AddDataOptions(sub, *o);
+    AddModelOptions(sub, o->train);
+    AddLossOptions(sub, o->train.loss);
+    AddAugmentOptions(sub, o->train.augment, *no_flip);
+    AddDeviceOptions(sub, o->train);
+    AddScheduleOptions(sub, *o);
+    AddPreviewOptions(sub, *o);
     return [o, no_flip, &context, &sub] {
       o->train.augment.flip = !*no_flip;
       // The architecture is fixed once the model exists: resuming without -t takes its own.

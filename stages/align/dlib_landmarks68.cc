@@ -62,13 +62,11 @@ class DlibLandmarks68 : public Stage {
   }
 
   void Process(FrameBatch& batch) override {
-    for (Frame& frame : batch.frames) {
-      if (frame.passthrough || frame.image.empty() || frame.faces.empty()) continue;
+    ForEachFrame(batch, [this](Frame& frame) {
+      if (frame.image.empty() || frame.faces.empty()) return;
       const dlib::cv_image<dlib::bgr_pixel> image(frame.image);
-      for (Face& face : frame.faces) {
-        if (face.status == FaceStatus::kOk) Predict(image, frame.image, face);
-      }
-    }
+      for (Face& face : frame.faces) Predict(image, frame.image, face);
+    });
   }
 
  private:

@@ -17,23 +17,19 @@ void MarkChanged(Frame& frame, const cv::Mat& before, const cv::Rect& roi) {
   dst |= any;
 }
 
-class BlendStage : public Stage {
+class BlendStage : public SwappedFaceStage {
  public:
   explicit BlendStage(BlendMethod method) : method_(method) {}
-  void Process(FrameBatch& batch) override {
-    for (auto& frame : batch.frames) {
-      if (frame.passthrough) continue;
-      for (auto& face : frame.faces) {
-        if (face.swapped.empty()) continue;
-        cv::Mat mask = face.mask;
-        if (mask.empty()) mask = cv::Mat(face.swapped.size(), CV_32FC1, cv::Scalar(1.0));
-        const cv::Rect roi =
-            FaceBoxInFrame(face.frame_to_swapped, face.swapped.size(), frame.image.size());
-        const cv::Mat before = frame.image(roi).clone();  // Only the box can change.
-        BlendFace(method_, frame.image, face.swapped, mask, face.frame_to_swapped);
-        MarkChanged(frame, before, roi);
-      }
-    }
+
+ protected:
+  void ProcessFace(Frame& frame, Face& face, int) override {
+    cv::Mat mask = face.mask;
+    if (mask.empty()) mask = cv::Mat(face.swapped.size(), CV_32FC1, cv::Scalar(1.0));
+    const cv::Rect roi =
+        FaceBoxInFrame(face.frame_to_swapped, face.swapped.size(), frame.image.size());
+    const cv::Mat before = frame.image(roi).clone();  // Only the box can change.
+    BlendFace(method_, frame.image, face.swapped, mask, face.frame_to_swapped);
+    MarkChanged(frame, before, roi);
   }
 
  private:

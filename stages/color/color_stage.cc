@@ -10,30 +10,27 @@ namespace {
 struct ColorOptions : StageOptions {
   double strength = 1.0;  // Blend between the generated colours (0) and the matched ones (1).
   void Bind(OptionBinder& b) override {
-    b.Add("color-strength", &strength, "How far to move the face's colours toward the frame's (0-1)");
+    b.Add("color-strength", &strength,
+          "How far to move the face's colours toward the frame's (0-1)");
   }
   std::string Check() const override {
     return OptionCheck().Range("color-strength", strength, 0.0, 1.0).Error();
   }
 };
 
-class ColorStage : public Stage {
+class ColorStage : public SwappedFaceStage {
  public:
   ColorStage(ColorMethod method, const ColorOptions& o) : method_(method), options_(o) {}
-  void Process(FrameBatch& batch) override {
-    for (auto& frame : batch.frames) {
-      if (frame.passthrough) continue;
-      for (auto& face : frame.faces) {
-        if (face.swapped.empty()) continue;
-        cv::Mat reference;
-        cv::warpAffine(frame.image, reference, cv::Mat(face.frame_to_swapped),
-                       face.swapped.size(), cv::INTER_AREA, cv::BORDER_REPLICATE);
-        cv::Mat matched = face.swapped.clone();
-        MatchColor(method_, matched, reference, face.mask);
-        cv::addWeighted(matched, options_.strength, face.swapped, 1.0 - options_.strength, 0,
-                        face.swapped);
-      }
-    }
+
+ protected:
+  void ProcessFace(Frame& frame, Face& face, int) override {
+    cv::Mat reference;
+    cv::warpAffine(frame.image, reference, cv::Mat(face.frame_to_swapped), face.swapped.size(),
+                   cv::INTER_AREA, cv::BORDER_REPLICATE);
+    cv::Mat matched = face.swapped.clone();
+    MatchColor(method_, matched, reference, face.mask);
+    cv::addWeighted(matched, options_.strength, face.swapped, 1.0 - options_.strength, 0,
+                    face.swapped);
   }
 
  private:

@@ -74,8 +74,11 @@ void FinishDetections(std::vector<Face>& faces, const DetectOptions& options) {
 FaceSearch::FaceSearch(const DetectOptions& options, int native_min_face)
     : options_(options), native_(native_min_face) {}
 
-void FaceSearch::Open(const StreamFormat& format) {
+void FaceSearch::Open(StreamFormat& format) {
   exhaustive_ = format.stills;
+  if (!exhaustive_) {
+    format.min_batch_frames = std::max(format.min_batch_frames, options_.redetect_every);
+  }
   if (format.width > 0 && format.height > 0) Plan(format.width, format.height);
 }
 
@@ -135,8 +138,8 @@ std::vector<Face> FaceSearch::SearchNear(const cv::Mat& image, const std::vector
 void FaceSearch::Process(FrameBatch& batch, const DetectFn& detect) {
   const std::vector<Face>* previous = nullptr;
   int since_search = 0;  // Frames since the last whole-frame search of this batch.
-  for (Frame& frame : batch.frames) {
-    if (frame.passthrough || frame.image.empty()) continue;
+  ForEachFrame(batch, [&](Frame& frame) {
+    if (frame.image.empty()) return;
     if (frame.image.cols != planned_width_ || frame.image.rows != planned_height_) {
       // Image folders mix sizes; a plan per size (cheap) keeps the ladder right.
       Plan(frame.image.cols, frame.image.rows);
@@ -158,7 +161,7 @@ void FaceSearch::Process(FrameBatch& batch, const DetectFn& detect) {
     frame.faces = std::move(faces);
     ++since_search;
     previous = &frame.faces;
-  }
+  });
 }
 
 }  // namespace faceswap

@@ -41,7 +41,9 @@ class FaceSearch {
   FaceSearch(const DetectOptions& options, int native_min_face);
 
   // Plans the scale ladder for this stream's frame size; image folders search exhaustively.
-  void Open(const StreamFormat& format);
+  // For video it asks the runner for batches of at least --redetect-every frames
+  // (StreamFormat::min_batch_frames): faces are followed only within a batch.
+  void Open(StreamFormat& format);
   // Detects faces in every non-passthrough frame of the batch (frame.faces replaced).
   void Process(FrameBatch& batch, const DetectFn& detect);
 

@@ -38,7 +38,7 @@ class FromAlignmentsStage : public Stage {
       throw FatalError("alignments file " + path_ + " was made for a " + std::to_string(s.width) +
                        "x" + std::to_string(s.height) + " video of " +
                        std::to_string(s.frame_count) + " frames (" + s.path + "), but " +
-                       format.source_path + " is " + std::to_string(format.width) + "x" +
+                       format.path + " is " + std::to_string(format.width) + "x" +
                        std::to_string(format.height) + " with " +
                        std::to_string(format.frame_count) + " frames");
     }
@@ -48,11 +48,11 @@ class FromAlignmentsStage : public Stage {
   }
 
   void Process(FrameBatch& batch) override {
-    for (auto& frame : batch.frames) {
+    ForEachFrame(batch, [this](Frame& frame) {
       auto it = table_->find(frame.index);
-      if (it == table_->end()) continue;
+      if (it == table_->end()) return;
       for (const Face& stored : it->second) {
-        if (stored.status != FaceStatus::kOk || stored.landmarks.size() != 68) continue;
+        if (stored.landmarks.size() != 68) continue;
         Face face;
         face.box = stored.box;
         face.score = stored.score;
@@ -61,7 +61,7 @@ class FromAlignmentsStage : public Stage {
         face.identity = stored.identity;
         frame.faces.push_back(std::move(face));
       }
-    }
+    });
   }
 
  private:

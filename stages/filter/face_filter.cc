@@ -140,64 +140,9 @@ class FaceFilter : public Stage {
 
   void Process(FrameBatch& batch) override {
     FaceFilterTally local;
-    const double threshold = options_.ref_threshold;
-    for (Frame& frame : batch.frames) {
-      if (frame.passthrough || frame.image.empty() || frame.faces.empty()) continue;
-      std::vector<char> keep(frame.faces.size(), 1);
-      std::vector<size_t> measured;
-      for (size_t i = 0; i < frame.faces.size(); ++i) {
-        const Face& face = frame.faces[i];
-        if (options_.min_size > 0 && Extent(face) < static_cast<float>(options_.min_size)) {
-          keep[i] = 0;
-          ++local.counts.dropped_size;
-        } else if (net_ && face.landmarks.size() == 68) {
-          measured.push_back(i);
-        } else if (ref_) {
-          keep[i] = 0;
-          ++local.counts.dropped_unmeasured;
-        }
-      }
-      if (!measured.empty()) {
-        std::vector<std::vector<cv::Point2f>> landmarks;
-        for (size_t i : measured) landmarks.push_back(frame.faces[i].landmarks);
-        const auto t0 = std::chrono::steady_clock::now();
-        const std::vector<std::vector<float>> codes = net_->Compute(frame.image, landmarks);
-        local.counts.describe_seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        local.counts.described += static_cast<int64_t>(codes.size());
-        for (size_t k = 0; k < measured.size(); ++k) {
-          Face& face = frame.faces[measured[k]];
-          if (ref_) {
-            const auto d = static_cast<float>(DescriptorDistance(codes[k], ref_->mean));
-            face.identity_distance = d;
-            if (d > threshold) {
-              keep[measured[k]] = 0;
-              ++local.counts.dropped_ref;
-              local.dropped_ref.push_back(d);
-              continue;
-            }
-          }
-          if (exclude_) {
-            const auto d = static_cast<float>(DescriptorDistance(codes[k], exclude_->mean));
-            if (d < threshold) {
-              keep[measured[k]] = 0;
-              ++local.counts.dropped_exclude;
-              local.excluded.push_back(d);
-              continue;
-            }
-          }
-          if (ref_) local.kept_ref.push_back(face.identity_distance);
-        }
-      }
-      std::vector<Face> kept;
-      kept.reserve(frame.faces.size());
-      for (size_t i = 0; i < frame.faces.size(); ++i) {
-        if (keep[i]) kept.push_back(std::move(frame.faces[i]));
-      }
-      local.counts.kept += static_cast<int64_t>(kept.size());
-      frame.faces_dropped += static_cast<int>(frame.faces.size() - kept.size());
-      frame.faces = std::move(kept);
-    }
+    ForEachFrame(batch, [&](Frame& frame) {
+      if (!frame.image.empty() && !frame.faces.empty()) FilterFrame(frame, local);
+    });
     Merge(local);
   }
 
@@ -216,6 +161,66 @@ class FaceFilter : public Stage {
   }
 
  private:
+  // Drops the faces of one frame that fail --min-size, --ref or --exclude (counted in `local`).
+  void FilterFrame(Frame& frame, FaceFilterTally& local) const {
+    const double threshold = options_.ref_threshold;
+    std::vector<char> keep(frame.faces.size(), 1);
+    std::vector<size_t> measured;
+    for (size_t i = 0; i < frame.faces.size(); ++i) {
+      const Face& face = frame.faces[i];
+      if (options_.min_size > 0 && Extent(face) < static_cast<float>(options_.min_size)) {
+        keep[i] = 0;
+        ++local.counts.dropped_size;
+      } else if (net_ && face.landmarks.size() == 68) {
+        measured.push_back(i);
+      } else if (ref_) {
+        keep[i] = 0;
+        ++local.counts.dropped_unmeasured;
+      }
+    }
+    if (!measured.empty()) {
+      std::vector<std::vector<cv::Point2f>> landmarks;
+      for (size_t i : measured) landmarks.push_back(frame.faces[i].landmarks);
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::vector<std::vector<float>> codes = net_->Compute(frame.image, landmarks);
+      local.counts.describe_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      local.counts.described += static_cast<int64_t>(codes.size());
+      for (size_t k = 0; k < measured.size(); ++k) {
+        Face& face = frame.faces[measured[k]];
+        if (ref_) {
+          const auto d = static_cast<float>(DescriptorDistance(codes[k], ref_->mean));
+          face.identity_distance = d;
+          if (d > threshold) {
+            keep[measured[k]] = 0;
+            ++local.counts.dropped_ref;
+            local.dropped_ref.push_back(d);
+            continue;
+          }
+        }
+        if (exclude_) {
+          const auto d = static_cast<float>(DescriptorDistance(codes[k], exclude_->mean));
+          if (d < threshold) {
+            keep[measured[k]] = 0;
+            ++local.counts.dropped_exclude;
+            local.excluded.push_back(d);
+            continue;
+          }
+        }
+        if (ref_) local.kept_ref.push_back(face.identity_distance);
+      }
+    }
+    std::vector<Face> kept;
+    kept.reserve(frame.faces.size());
+    for (size_t i = 0; i < frame.faces.size(); ++i) {
+      if (keep[i]) kept.push_back(std::move(frame.faces[i]));
+    }
+    local.counts.kept += static_cast<int64_t>(kept.size());
+    frame.faces_dropped += static_cast<int>(frame.faces.size() - kept.size());
+    frame.faces = std::move(kept);
+  }
+
+
   void Merge(const FaceFilterTally& local) {
     std::lock_guard<std::mutex> lock(tally_->mutex);
     FaceFilterCounts& c = tally_->counts;

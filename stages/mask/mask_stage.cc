@@ -55,26 +55,25 @@ class CropClip {
   cv::Mat fade_mask_;
 };
 
-class LandmarkMaskStage : public Stage {
+class LandmarkMaskStage : public SwappedFaceStage {
  public:
   LandmarkMaskStage(MaskShape shape, const MaskOptions& o)
       : shape_(shape), refine_(o.refine), clip_(o.crop_fade), model_mask_(o.model_mask) {
     refine_.gaussian = o.feather_type == "gaussian";
   }
-  void Process(FrameBatch& batch) override {
-    for (auto& frame : batch.frames) {
-      if (frame.passthrough) continue;
-      for (auto& face : frame.faces) {
-        if (face.swapped.empty() || face.landmarks.size() != 68) continue;
-        cv::Mat mask = LandmarkMask(shape_, TransformPoints(face.landmarks, face.frame_to_swapped),
-                                    face.swapped.size());
-        // Intersect before feathering, so the feather also softens the predicted edge.
-        if (model_mask_ && face.mask.size() == mask.size()) cv::min(mask, face.mask, mask);
-        RefineMask(mask, refine_);
-        clip_.Apply(mask);
-        face.mask = mask;
-      }
-    }
+
+ protected:
+  bool Wants(const Face& face) const override {
+    return SwappedFaceStage::Wants(face) && face.landmarks.size() == 68;
+  }
+  void ProcessFace(Frame&, Face& face, int) override {
+    cv::Mat mask = LandmarkMask(shape_, TransformPoints(face.landmarks, face.frame_to_swapped),
+                                face.swapped.size());
+    // Intersect before feathering, so the feather also softens the predicted edge.
+    if (model_mask_ && face.mask.size() == mask.size()) cv::min(mask, face.mask, mask);
+    RefineMask(mask, refine_);
+    clip_.Apply(mask);
+    face.mask = mask;
   }
 
  private:
@@ -85,23 +84,21 @@ class LandmarkMaskStage : public Stage {
 };
 
 // mask/predicted: the model's own mask (decoders with a mask branch), eroded and feathered.
-class PredictedMaskStage : public Stage {
+class PredictedMaskStage : public SwappedFaceStage {
  public:
   explicit PredictedMaskStage(const MaskOptions& o) : refine_(o.refine), clip_(o.crop_fade) {
     refine_.gaussian = o.feather_type == "gaussian";
   }
-  void Process(FrameBatch& batch) override {
-    for (auto& frame : batch.frames) {
-      for (auto& face : frame.faces) {
-        if (frame.passthrough || face.swapped.empty()) continue;
-        if (face.mask.empty()) {
-          throw FatalError("mask/predicted: the model has no mask branch (train with --mask); "
-                           "use mask/hull or mask/components");
-        }
-        RefineMask(face.mask, refine_);
-        clip_.Apply(face.mask);
-      }
+
+ protected:
+  void ProcessFace(Frame&, Face& face, int) override {
+    if (face.mask.empty()) {
+      throw FatalError(
+          "mask/predicted: the model has no mask branch (train with --mask); "
+          "use mask/hull or mask/components");
     }
+    RefineMask(face.mask, refine_);
+    clip_.Apply(face.mask);
   }
 
  private:

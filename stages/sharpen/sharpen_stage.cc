@@ -22,19 +22,16 @@ struct UnsharpOptions : StageOptions {
   }
 };
 
-class UnsharpStage : public Stage {
+class UnsharpStage : public SwappedFaceStage {
  public:
   explicit UnsharpStage(const UnsharpOptions& o) : o_(o) {}
-  void Process(FrameBatch& batch) override {
-    for (auto& frame : batch.frames) {
-      for (auto& face : frame.faces) {
-        if (frame.passthrough || face.swapped.empty()) continue;
-        cv::Mat blurred;
-        const double sigma = std::max(0.5, o_.radius * face.swapped.cols);
-        cv::GaussianBlur(face.swapped, blurred, {0, 0}, sigma);
-        cv::addWeighted(face.swapped, 1.0 + o_.amount, blurred, -o_.amount, 0, face.swapped);
-      }
-    }
+
+ protected:
+  void ProcessFace(Frame&, Face& face, int) override {
+    cv::Mat blurred;
+    const double sigma = std::max(0.5, o_.radius * face.swapped.cols);
+    cv::GaussianBlur(face.swapped, blurred, {0, 0}, sigma);
+    cv::addWeighted(face.swapped, 1.0 + o_.amount, blurred, -o_.amount, 0, face.swapped);
   }
 
  private:

@@ -56,10 +56,9 @@ class AutoencoderSwapStage : public Stage {
     std::vector<Face*> faces;
     std::vector<cv::Matx23d> to_model;
     cv::Mat crops;  // n*s rows of s x 3 bytes.
-    for (auto& frame : batch.frames) {
-      if (frame.passthrough) continue;
+    ForEachFrame(batch, [&](Frame& frame) {
       for (auto& face : frame.faces) {
-        if (face.status != FaceStatus::kOk || face.landmarks.size() != 68) continue;
+        if (face.landmarks.size() != 68) continue;
         face.frame_to_aligned = FrameToAligned(face.landmarks, options_.convention);
         const cv::Matx33d a(face.frame_to_aligned(0, 0), face.frame_to_aligned(0, 1),
                             face.frame_to_aligned(0, 2), face.frame_to_aligned(1, 0),
@@ -78,7 +77,7 @@ class AutoencoderSwapStage : public Stage {
         faces.push_back(&face);
         to_model.push_back(frame_to_model);
       }
-    }
+    });
     if (faces.empty()) return;
     const int n = static_cast<int>(faces.size());
     cv::Mat out(n * s, s, CV_8UC3);

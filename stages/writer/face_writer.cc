@@ -13,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FaceWriter : public Stage {
+class FaceWriter : public FaceStage {
  public:
   explicit FaceWriter(const FaceWriterOptions& options) : options_(options) {}
 
@@ -24,37 +24,29 @@ class FaceWriter : public Stage {
     RemoveStaleTemps(folder_);  // Face files of a killed earlier run, never renamed.
   }
 
-  void Process(FrameBatch& batch) override {
+ protected:
+  bool Wants(const Face& face) const override { return !face.aligned.empty(); }
+  void ProcessFace(Frame& frame, Face& face, int index) override {
     const std::vector<int> params = {cv::IMWRITE_PNG_COMPRESSION, options_.png_compression};
-    std::vector<uchar> png;
-    for (const auto& frame : batch.frames) {
-      if (frame.passthrough) continue;
-      const std::string& source = frame.name.empty() ? source_name_ : frame.name;
-      for (size_t i = 0; i < frame.faces.size(); ++i) {
-        const Face& face = frame.faces[i];
-        if (face.aligned.empty()) continue;
-        if (!cv::imencode(".png", face.aligned, png, params)) {
-          throw FatalError("cannot encode face " + std::to_string(i) + " of frame " +
-                           std::to_string(frame.index) + " as PNG");
-        }
-        const fs::path path =
-            fs::path(folder_) / FaceFileName(source, frame.index, static_cast<int>(i));
-        // Not fsynced per face: the alignments file, written after the faces, is.
-        const std::vector<uchar> bytes =
-            AddPngText(png, kFacePngTextKey, FaceMetadataToJson(Metadata(frame, i)));
-        WriteFileAtomically(path.string(), bytes.data(), bytes.size(),
-                            "face image '" + path.string() + "'", /*sync=*/false);
-      }
+    if (!cv::imencode(".png", face.aligned, png_, params)) {
+      throw FatalError("cannot encode face " + std::to_string(index) + " of frame " +
+                       std::to_string(frame.index) + " as PNG");
     }
+    const std::string& source = frame.name.empty() ? source_name_ : frame.name;
+    const fs::path path = fs::path(folder_) / FaceFileName(source, frame.index, index);
+    // Not fsynced per face: the alignments file, written after the faces, is.
+    const std::vector<uchar> bytes =
+        AddPngText(png_, kFacePngTextKey, FaceMetadataToJson(Metadata(frame, face, index)));
+    WriteFileAtomically(path.string(), bytes.data(), bytes.size(),
+                        "face image '" + path.string() + "'", /*sync=*/false);
   }
 
  private:
-  FaceImageMetadata Metadata(const Frame& frame, size_t i) const {
-    const Face& face = frame.faces[i];
+  FaceImageMetadata Metadata(const Frame& frame, const Face& face, int index) const {
     FaceImageMetadata m;
     m.source = source_name_;
     m.frame = frame.index;
-    m.face = static_cast<int>(i);
+    m.face = index;
     m.name = frame.name;
     if (face.landmarks.size() == 68) {
       m.landmarks = face.landmarks;
@@ -68,6 +60,7 @@ class FaceWriter : public Stage {
   FaceWriterOptions options_;
   std::string folder_;       // StreamFormat::output.
   std::string source_name_;  // <source> for frames without a name: StreamFormat::SourceName().
+  std::vector<uchar> png_;   // Encoder buffer, reused face to face.
 };
 
 }  // namespace

@@ -15,8 +15,8 @@ class VideoWriterStage : public Stage {
   void Open(StreamFormat& format) override {
     VideoWriterOptions video = options_.video;
     std::error_code ec;
-    if (options_.audio && std::filesystem::is_regular_file(format.source_path, ec)) {
-      video.audio_source = format.source_path;
+    if (options_.audio && std::filesystem::is_regular_file(format.path, ec)) {
+      video.audio_source = format.path;
     }
     for (const auto& [key, value] : format.metadata) video.metadata[key] = value;
     const std::string& output = options_.output.empty() ? format.output : options_.output;

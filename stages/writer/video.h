@@ -20,7 +20,7 @@ struct VideoWriterStageOptions : StageOptions {
   std::string output;
   // Encoder settings (codec, crf, preset, pix_fmt, threads, metadata).
   VideoWriterOptions video;
-  // Copy the audio of the source file (StreamFormat::source_path) when it has any.
+  // Copy the audio of the source file (StreamFormat::path) when it has any.
   bool audio = true;
 
   void Bind(OptionBinder& binder) override;

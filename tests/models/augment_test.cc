@@ -244,6 +244,37 @@ TEST(Augment, WarpToLandmarksMovesTheInputsLandmarksToAnotherFaces) {
   EXPECT_TRUE(torch::allclose(plain.input, plain.target));
 }
 
+// The coarse evaluation of the landmark warp equals the spline evaluated at every pixel centre
+// (as it was before the coarse grid), under a rotated, scaled, shifted crop.
+TEST(Augment, CoarseSplineWarpFieldMatchesTheDenseSpline) {
+  auto gen = MakeCpuGenerator(7);
+  const int64_t n = 4, k = 76, side = 64;
+  auto centres = torch::rand({n, k, 2}, gen) * 1.6 - 0.8;
+  auto values = (torch::rand({n, k, 2}, gen) - 0.5) * 0.1;  // Up to 5% of the crop.
+  const double a = 0.3, scale = 0.85;
+  auto theta = torch::tensor({static_cast<float>(scale * std::cos(a)),
+                              static_cast<float>(-scale * std::sin(a)), 0.05f,
+                              static_cast<float>(scale * std::sin(a)),
+                              static_cast<float>(scale * std::cos(a)), -0.03f})
+                   .view({1, 2, 3})
+                   .repeat({n, 1, 1});
+  auto grid = torch::nn::functional::affine_grid(theta, {n, 3, side, side}, false);
+  auto dense = ThinPlateSpline(centres, values, grid.view({n, side * side, 2}))
+                   .view({n, side, side, 2});
+  auto coarse = SplineWarpField(centres, values, theta, side);
+  ASSERT_EQ(coarse.sizes(), dense.sizes());
+  // Normalised units: 2 / side is one pixel. Random centres make a rougher field (up to ~7 px,
+  // bumps between close centres) than a face's landmarks do; the error must still stay under
+  // a pixel at worst and a few hundredths on average (a 16^2 grid fails both: 1.35 / 0.053).
+  const double max_error = (coarse - dense).abs().max().item<double>();
+  const double mean_error = (coarse - dense).abs().mean().item<double>();
+  std::printf("coarse spline: max error %.4f px, mean %.4f px (field up to %.2f px)\n",
+              max_error * side / 2, mean_error * side / 2,
+              dense.abs().max().item<double>() * side / 2);
+  EXPECT_LT(max_error * side / 2, 1.0);
+  EXPECT_LT(mean_error * side / 2, 0.03);
+}
+
 TEST(Augment, ColorStatsAreTheFaceRegionsMeanAndSpread) {
   FaceSet set = testing::PatternFaces("flat", 2, 64, 1);
   std::fill(set.pixels.begin(), set.pixels.end(), 51);  // 0.2 everywhere, std 0

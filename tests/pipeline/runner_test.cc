@@ -126,8 +126,8 @@ TEST(Runner, KeepsFrameOrderWithTwoParallelWorkers) {
     o.progress = ProgressMode::kOff;
     Runner runner(o);
     PairState pairs;
-    runner.AddStage("swap-pairs",
-                    [&] { return std::make_unique<SwapPairsStage>(&pairs, batch, 200); }, 2);
+    runner.AddStage(
+        "swap-pairs", [&] { return std::make_unique<SwapPairsStage>(&pairs, batch, 200); }, 2);
     std::vector<int64_t> seen;
     runner.AddStage("record", [&] { return std::make_unique<RecorderStage>(&seen, -1); });
     std::vector<int64_t> consumed;
@@ -152,7 +152,8 @@ TEST(Runner, StageFatalErrorStopsWithoutDeadlock) {
   o.progress = ProgressMode::kOff;
   o.queue_capacity = 2;
   Runner runner(o);
-  runner.AddStage("pass", [] { return std::make_unique<PassStage>(); }, 2);
+  runner.AddStage(
+      "pass", [] { return std::make_unique<PassStage>(); }, 2);
   std::vector<int64_t> seen;
   runner.AddStage("record", [&] { return std::make_unique<RecorderStage>(&seen, 50); });
   CountingSource source(100000);  // Far more than the queues hold: producers must be unblocked.
@@ -174,6 +175,43 @@ TEST(Runner, SourceErrorPropagates) {
   CountingSource source(100, 10);
   EXPECT_THROW(runner.Run(source), FatalError);
   EXPECT_LE(seen.size(), 10u);
+}
+
+// Asks for batches of at least `frames` in Open, as a detector following faces does.
+class LongBatchStage : public Stage {
+ public:
+  explicit LongBatchStage(int frames) : frames_(frames) {}
+  void Open(StreamFormat& format) override { format.min_batch_frames = frames_; }
+  void Process(FrameBatch& batch) override { (void)batch; }
+
+ private:
+  int frames_;
+};
+
+class BatchSizeRecorder : public Stage {
+ public:
+  explicit BatchSizeRecorder(std::vector<size_t>* sizes) : sizes_(sizes) {}
+  void Process(FrameBatch& batch) override { sizes_->push_back(batch.size()); }
+
+ private:
+  std::vector<size_t>* sizes_;
+};
+
+TEST(Runner, ReadsBatchesAsLongAsAStageAsks) {
+  for (int asked : {1, 5}) {
+    RunnerOptions o;
+    o.progress = ProgressMode::kOff;
+    o.batch_size = 2;
+    Runner runner(o);
+    runner.AddStage("long", [asked] { return std::make_unique<LongBatchStage>(asked); });
+    std::vector<size_t> sizes;
+    runner.AddStage("record", [&] { return std::make_unique<BatchSizeRecorder>(&sizes); });
+    CountingSource source(12);
+    EXPECT_EQ(runner.Run(source).frames, 12);
+    const std::vector<size_t> expected =
+        asked == 5 ? std::vector<size_t>{5, 5, 2} : std::vector<size_t>(6, 2);
+    EXPECT_EQ(sizes, expected) << "asked for " << asked;
+  }
 }
 
 TEST(Runner, CloseEmitsHeldFramesInOrder) {

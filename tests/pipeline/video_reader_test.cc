@@ -95,7 +95,7 @@ TEST(VideoReader, InfoOfFranck) {
   const StreamFormat format = reader.Open();
   EXPECT_EQ(format.width, 360);
   EXPECT_EQ(format.frame_count, 4800);
-  EXPECT_EQ(format.source_path, path);
+  EXPECT_EQ(format.path, path);
 }
 
 // Our BGR conversion against the ffmpeg program's own (to PNG) on the same frame.

@@ -10,6 +10,7 @@
 #include "stages/detect/face_search.h"
 #include "tests/stages/detect_harness.h"
 #include "tests/testing/samples.h"
+#include "tests/testing/stage_harness.h"
 
 namespace faceswap {
 namespace {
@@ -38,9 +39,9 @@ TEST(DlibHog, ThreeFacesInGroupPhoto) {
 
 TEST(DlibHog, NoFaceInDogs) {
   EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg")).size(), 0u);
-  EXPECT_EQ(Detect("detect/dlib-hog", Photo("dogs.jpg"), [](DetectOptions& o) { o.scale = 2; })
-                .size(),
-            0u);
+  EXPECT_EQ(
+      Detect("detect/dlib-hog", Photo("dogs.jpg"), [](DetectOptions& o) { o.scale = 2; }).size(),
+      0u);
 }
 
 TEST(DlibHog, MaxFacesKeepsTheBestScores) {
@@ -108,6 +109,27 @@ TEST(DlibHog, ScaleLadderSpansFortyPixelsToTheFrame) {
   DlibHogOptions o;
   o.scale = 20;
   EXPECT_NE(o.Check().find("detect-scale"), std::string::npos);
+}
+
+// Faces are followed only within a runner batch, so on video the detector asks the runner for
+// batches of --redetect-every frames (before, a --redetect-every above extract's batch of 8
+// changed nothing); photos are each searched whole and ask for nothing.
+TEST(DlibHog, VideoAsksForBatchesOfRedetectEvery) {
+  for (int every : {8, 30}) {
+    StreamFormat video;
+    video.width = 640;
+    video.height = 360;
+    testing::StageHarness hog("detect/dlib-hog");
+    hog.Set("redetect-every", every).Run({}, video);
+    EXPECT_EQ(hog.opened_format().min_batch_frames, every);
+  }
+  StreamFormat photos;
+  photos.width = 640;
+  photos.height = 360;
+  photos.stills = true;
+  testing::StageHarness hog("detect/dlib-hog");
+  hog.Set("redetect-every", 30).Run({}, photos);
+  EXPECT_EQ(hog.opened_format().min_batch_frames, 1);
 }
 
 TEST(DlibHog, PassthroughFramesAreLeftAlone) {

@@ -29,7 +29,7 @@ std::unique_ptr<Stage> MakeWriter() {
 StreamFormat RunInto(const std::string& folder) {
   StreamFormat format;
   format.output = folder;
-  format.source_path = "/videos/clip.mp4";
+  format.path = "/videos/clip.mp4";
   return format;
 }
 

@@ -67,6 +67,25 @@ TEST(Cli, PluginsListsTheRegistry) {
   EXPECT_NE(out.find("detect"), std::string::npos) << out;
 }
 
+// The README's plugin table is `faceswap plugins --markdown`: a plugin registered, renamed or
+// given an option without the README following fails here.
+TEST(Cli, ReadmePluginTableIsTheRegistrys) {
+  const std::string readme = testing::ReadFile(std::string(FACESWAP_SOURCE_DIR) + "/README.md");
+  const std::string begin = "<!-- plugins:begin (faceswap plugins --markdown) -->\n";
+  const std::string end = "<!-- plugins:end -->";
+  const size_t b = readme.find(begin), e = readme.find(end);
+  ASSERT_NE(b, std::string::npos) << "README.md lacks the line " << begin;
+  ASSERT_NE(e, std::string::npos) << "README.md lacks the line " << end;
+  ASSERT_LT(b, e);
+  std::string table;
+  ASSERT_EQ(RunCommand(kBin + " plugins --markdown", &table), 0) << table;
+  EXPECT_EQ(readme.substr(b + begin.size(), e - b - begin.size()), table)
+      << "README.md's plugin table is out of date: replace the lines between the markers with "
+         "the output of `build/tools/faceswap plugins --markdown`";
+  EXPECT_NE(table.find("| `detect/dlib-hog` |"), std::string::npos) << table;
+  EXPECT_NE(table.find("`--erosion` (0)"), std::string::npos) << table;
+}
+
 TEST(Cli, VersionPrintsVersion) {
   std::string out;
   ASSERT_EQ(RunCommand(kBin + " --version", &out), 0);

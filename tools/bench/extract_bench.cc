@@ -9,7 +9,7 @@
 // it is slow on CPU). Prints frames with a face and fps, with ratios to the plain loop measured
 // in the same run. Never fails on speed.
 //
-//   extract_bench [frames=765] [threads=0 (all cores)] [mmod_frames=50]
+//   extract_bench [frames=765] [threads=0 (all cores)] [mmod_frames=50 (0: skip the CNN)]
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_processing/shape_predictor.h>
 #include <dlib/image_transforms.h>
@@ -147,7 +147,10 @@ int main(int argc, char** argv) {
       {"default, 1 thread", "detect/dlib-hog", 0, 8, true, 1},
       {"default, whole frame every frame (--redetect-every 1)", "detect/dlib-hog", 0, 1},
   };
-  if (registry.Has("detect/dlib-mmod") && have_mmod) {
+  if (mmod_frames <= 0) {
+    std::printf("detect/dlib-mmod skipped: mmod_frames %lld\n",
+                static_cast<long long>(mmod_frames));
+  } else if (registry.Has("detect/dlib-mmod") && have_mmod) {
     cases.push_back({"--detector detect/dlib-mmod (first mmod_frames)", "detect/dlib-mmod", 0, 8,
                      true, 0, true});
   } else {
