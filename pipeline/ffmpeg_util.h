@@ -8,6 +8,8 @@
 // (e.g. "Invalid data found when processing input (moov atom not found)").
 #pragma once
 
+#include <cstring>
+
 #include <memory>
 #include <string>
 
@@ -75,6 +77,17 @@ FormatInputPtr OpenInput(const std::string& path);
 // The SWS_CS_* matrix for a colour space; unspecified -> BT.709 for HD (height >= 720),
 // BT.601 otherwise (what players assume for untagged video).
 int SwsColorspace(int space, int height);
+
+// The stored value of an FFmpeg enum field as an int. A damaged file makes the demuxer store
+// values outside the enum (a colour space of 252): loading them as the enum is undefined
+// behaviour (UBSan stops the fuzzer on it); copying the bytes is not.
+template <typename Enum>
+int EnumValue(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int), "FFmpeg enums are int-sized");
+  int value = 0;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
 
 // Rotation in degrees clockwise (0, 90, 180, 270) that makes the stream's frames upright,
 // from its display matrix side data (the same rule as the ffmpeg program's autorotate).

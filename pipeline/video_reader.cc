@@ -192,8 +192,8 @@ void VideoReader::Impl::ReadFrameSize(const AVStream* stream) {
 }
 
 void VideoReader::Impl::ReadYuvFormat(const AVCodecParameters* par) {
-  yuv_sws_cs = SwsColorspace(par->color_space, par->height);
-  yuv_full_range = par->color_range == AVCOL_RANGE_JPEG;
+  yuv_sws_cs = SwsColorspace(EnumValue(par->color_space), par->height);
+  yuv_full_range = EnumValue(par->color_range) == AVCOL_RANGE_JPEG;
   if (par->format == AV_PIX_FMT_YUV420P && info.rotation == 0 && par->width % 2 == 0 &&
       par->height % 2 == 0 && (yuv_sws_cs == SWS_CS_ITU601 || yuv_sws_cs == SWS_CS_ITU709)) {
     yuv_colorspace = yuv_sws_cs == SWS_CS_ITU709 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
@@ -433,14 +433,10 @@ cv::Mat VideoReader::Impl::AcquireBuffer(size_t bytes) {
 
 void VideoReader::Impl::ConvertFrame(cv::Mat& image) {
   const int w = frame->width, h = frame->height;
-  // FFmpeg copies the stream's colour-matrix code as is: it may lie outside AVColorSpace
-  // (255 in a damaged H.264 header; found by tests/fuzz/video_reader_fuzz, UBSan), so it is
-  // read as the int it is stored as.
-  int space = 0;
-  std::memcpy(&space, &frame->colorspace, sizeof space);
-  const int cs = SwsColorspace(space, h);
+  // FFmpeg copies the stream's colour-matrix code as is (255 in a damaged H.264 header).
+  const int cs = SwsColorspace(EnumValue(frame->colorspace), h);
   const int full_range =
-      frame->color_range == AVCOL_RANGE_JPEG || frame->format == AV_PIX_FMT_YUVJ420P ||
+      EnumValue(frame->color_range) == AVCOL_RANGE_JPEG || frame->format == AV_PIX_FMT_YUVJ420P ||
       frame->format == AV_PIX_FMT_YUVJ422P || frame->format == AV_PIX_FMT_YUVJ444P;
   if (!sws || w != sws_w || h != sws_h || frame->format != sws_fmt || cs != sws_cs ||
       full_range != sws_range) {
